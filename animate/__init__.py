@@ -1,0 +1,15 @@
+"""clustergif: clustering algorithms, step by step, as animated GIFs.
+
+>>> import animate
+>>> X, y = animate.datasets.make("moons", n_samples=300, noise=0.05, random_state=0)
+>>> trace = animate.run("kmeans", X, n_clusters=2, random_state=0)
+>>> animate.render(trace, "output/kmeans_moons.gif", size=(480, 480))  # doctest: +SKIP
+"""
+
+from animate import datasets
+from animate.algorithms import ALGORITHMS
+from animate.api import run
+from animate.errors import UserError
+from animate.trace import Step, Trace
+
+__all__ = ["ALGORITHMS", "Step", "Trace", "UserError", "datasets", "run"]

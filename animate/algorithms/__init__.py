@@ -1,0 +1,35 @@
+"""The step-instrumented clustering algorithms: pure numpy, no drawing.
+
+Each algorithm is a generator function ``algorithm(X, **params)`` that yields
+:class:`animate.trace.Step` snapshots, validates its parameters before the
+first one, and returns ``{"n_iter": ..., "converged": ...}``. Parameter names
+and meanings are scikit-learn's.
+"""
+
+from animate.algorithms._kmeans import kmeans
+from animate.errors import UserError
+
+ALGORITHMS = ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative")
+ALIASES = {"gmm": "em", "affinity_propagation": "affinity", "hierarchical": "agglomerative",
+           "k-means": "kmeans", "mean_shift": "meanshift"}
+
+_GENERATORS = {"kmeans": kmeans}
+
+
+def canonical(name):
+    """The canonical name of an algorithm or of one of its aliases."""
+    key = str(name).lower()
+    key = ALIASES.get(key, key)
+    if key not in ALGORITHMS:
+        raise UserError(f"unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}")
+    if key not in _GENERATORS:
+        raise UserError(f"algorithm {key!r} is not available yet in this version")
+    return key
+
+
+def generator(name):
+    """The generator function of an algorithm, by name or alias."""
+    return _GENERATORS[canonical(name)]
+
+
+__all__ = ["ALGORITHMS", "ALIASES", "canonical", "generator", "kmeans"]

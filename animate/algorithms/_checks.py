@@ -1,0 +1,115 @@
+"""Parameter checks shared by the algorithms, run once at the boundary.
+
+Each raises :class:`animate.UserError` with a message that names the parameter,
+what it got, and what it takes.
+"""
+
+from __future__ import annotations
+
+import os
+from numbers import Integral, Real
+
+import numpy as np
+
+from animate.errors import UserError
+
+
+def check_int(name, value, low=None, high=None):
+    """``value`` as an int within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise UserError(f"{name} must be a whole number, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise UserError(f"{name} must be {_range_text(low, high)}, got {value}")
+    return int(value)
+
+
+def check_float(name, value, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a float within the given bounds (open or closed)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
+        raise UserError(f"{name} must be a finite number, got {value!r}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
+        hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
+        raise UserError(f"{name} must be {' and '.join(filter(None, [lo, hi]))}, got {value}")
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    """``value`` if it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise UserError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_bool(name, value):
+    """``value`` if it is True or False."""
+    if not isinstance(value, bool | np.bool_):
+        raise UserError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
+
+
+def check_random_state(random_state):
+    """A ``numpy.random.RandomState`` as scikit-learn's ``check_random_state`` makes it."""
+    if random_state is None or isinstance(random_state, Integral) and not isinstance(
+        random_state, bool
+    ):
+        return np.random.RandomState(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    raise UserError(f"random_state must be a whole number or None, got {random_state!r}")
+
+
+def check_array(name, value, shape):
+    """``value`` as a finite float64 array of ``shape`` (None in ``shape`` = any length)."""
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be an array of numbers") from None
+    expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+    if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+        raise UserError(f"{name} must have shape {expected}, got {array.shape}")
+    if not np.isfinite(array).all():
+        raise UserError(f"{name} has a missing or infinite value; give finite numbers")
+    return array
+
+
+def check_n_clusters(name, value, n_samples):
+    """A number of clusters between 1 and the number of points."""
+    value = check_int(name, value, low=1)
+    if value > n_samples:
+        raise UserError(f"{name}={value} is more than the {n_samples} points in the data; "
+                        f"use at most {n_samples} or give more data")
+    return value
+
+
+def available_memory():
+    """Bytes of memory this process can use now (MemAvailable, else total physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_pairwise_memory(algorithm, n_samples, n_matrices=1, itemsize=8, fraction=0.5):
+    """Refuse a run whose ``n_matrices`` n x n arrays would need more than ``fraction`` of memory."""
+    needed = n_matrices * itemsize * n_samples**2
+    budget = fraction * available_memory()
+    if needed > budget:
+        limit = int(np.sqrt(budget / (n_matrices * itemsize)))
+        raise UserError(f"{algorithm} needs {needed / 2**30:.1f} GiB for {n_samples} points "
+                        f"(it keeps {n_matrices} n x n matrices); this machine allows about "
+                        f"{limit} points: subsample the data")
+
+
+def _range_text(low, high):
+    if high is None:
+        return f">= {low}"
+    if low is None:
+        return f"<= {high}"
+    return f"between {low} and {high}"

@@ -1,0 +1,216 @@
+"""Lloyd's k-means, step by step, as ``sklearn.cluster.KMeans(algorithm="lloyd")``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from animate.algorithms._checks import (
+    check_array,
+    check_float,
+    check_int,
+    check_n_clusters,
+    check_random_state,
+)
+from animate.errors import UserError
+from animate.trace import Step
+
+_INITS = ("k-means++", "random")
+
+
+def kmeans(X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
+           random_state=0):
+    """Lloyd's k-means, yielding a Step after the initialisation and after every half-iteration.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The points to cluster.
+    n_clusters : int, default=8
+        Number of centres.
+    init : {"k-means++", "random"} or array of shape (n_clusters, n_features)
+        Where the centres start: spread out by k-means++, at random data points,
+        or exactly where you say (then the run is deterministic).
+    n_init : int or "auto", default="auto"
+        How many initialisations to run; the one with the lowest inertia is the
+        answer. "auto" is 10 for "random" and 1 otherwise, as in scikit-learn.
+    max_iter : int, default=300
+        Most assign/update iterations in one run.
+    tol : float, default=1e-4
+        Stop when the centres move less than this in total (squared, relative to
+        the data's mean variance), as scikit-learn does.
+    random_state : int or None, default=0
+        Seed of the initialisation; scikit-learn's default is None (a new seed
+        every call), ours is 0 so the same call draws the same GIF.
+
+    Yields
+    ------
+    Step
+        Phases "init", then "assign" and "update" per iteration; fields
+        ``centers`` (k, d), ``inertia`` (None before the first assignment) and
+        ``run`` (which initialisation, from 0).
+
+    Returns
+    -------
+    dict
+        ``n_iter``, ``converged`` and, over all initialisations, ``best_run``
+        and ``runs`` (each run's ``(n_iter, converged)``).
+    """
+    n_samples, n_features = X.shape
+    n_clusters = check_n_clusters("n_clusters", n_clusters, n_samples)
+    init = _check_init(init, n_clusters, n_features)
+    n_init = _check_n_init(n_init, init)
+    max_iter = check_int("max_iter", max_iter, low=1)
+    tol = check_float("tol", tol, low=0)
+    rng = check_random_state(random_state)
+
+    # scikit-learn centres the data for accurate distances; so do we, for parity.
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    scaled_tol = float(np.mean(np.var(X, axis=0)) * tol) if tol else 0.0
+    runs, best = [], None
+    for run in range(n_init):
+        start = _initial_centers(Xc, n_clusters, init, mean, rng)
+        result = yield from _lloyd(Xc, start, mean, max_iter, scaled_tol, run, _init_text(init))
+        runs.append(result)
+        labels, inertia = result["labels"], result["inertia"]
+        if best is None or (inertia < runs[best]["inertia"]
+                            and not _same_clustering(labels, runs[best]["labels"])):
+            best = run
+    return {"n_iter": runs[best]["n_iter"], "converged": runs[best]["converged"],
+            "best_run": best, "runs": [(r["n_iter"], r["converged"]) for r in runs]}
+
+
+def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
+    n_clusters = len(centers)
+    labels_old = np.full(len(Xc), -1)
+    yield Step(0, "init", labels_old, f"{how} {n_clusters} starting centres",
+               centers=centers + mean, inertia=None, run=run)
+    converged = strict = False
+    for iteration in range(1, max_iter + 1):
+        labels = _nearest(Xc, centers)
+        changed = int(np.count_nonzero(labels != labels_old))
+        if changed == 0:
+            strict = converged = True
+            yield Step(iteration, "assign", labels,
+                       f"No point changed cluster: converged after {iteration} iterations",
+                       centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
+            break
+        yield Step(iteration, "assign", labels,
+                   f"Assign: each point joins its nearest centre ({changed} points moved)",
+                   centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
+        new_centers = _means(Xc, centers, labels)
+        shift = float(((new_centers - centers) ** 2).sum())
+        centers = new_centers
+        converged = shift <= tol
+        message = ("Update: the centres barely moved, so k-means stops here" if converged
+                   else "Update: each centre moves to the mean of its points")
+        yield Step(iteration, "update", labels, message, centers=centers + mean,
+                   inertia=_inertia(Xc, centers, labels), run=run)
+        if converged:
+            break
+        labels_old = labels
+    if not strict:
+        # scikit-learn re-assigns once more so that labels match the final centres.
+        labels = _nearest(Xc, centers)
+        reason = "Converged" if converged else f"Stopped after max_iter={max_iter} iterations"
+        yield Step(iteration, "assign", labels,
+                   f"{reason}: each point joins its nearest final centre",
+                   centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
+    return {"labels": labels, "inertia": _inertia(Xc, centers, labels),
+            "n_iter": iteration, "converged": converged}
+
+
+def _nearest(Xc, centers):
+    # The same expression as scikit-learn's, so ties and rounding break the same way.
+    distances = (centers**2).sum(axis=1) - 2.0 * Xc @ centers.T
+    return np.argmin(distances, axis=1)
+
+
+def _means(Xc, centers_old, labels):
+    n_clusters = len(centers_old)
+    sums = np.zeros_like(centers_old)
+    np.add.at(sums, labels, Xc)
+    counts = np.bincount(labels, minlength=n_clusters).astype(float)
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        _relocate_empty(Xc, centers_old, labels, sums, counts, empty)
+    filled = counts > 0
+    sums[filled] *= (1.0 / counts[filled])[:, None]
+    return sums
+
+
+def _relocate_empty(Xc, centers_old, labels, sums, counts, empty):
+    # As scikit-learn: each empty cluster takes one of the points farthest from their centre.
+    distances = ((Xc - centers_old[labels]) ** 2).sum(axis=1)
+    if distances.max() == 0:
+        return
+    far = np.argpartition(distances, -len(empty))[: -len(empty) - 1 : -1]
+    for cluster, point in zip(empty, far):
+        sums[labels[point]] -= Xc[point]
+        sums[cluster] = Xc[point]
+        counts[cluster] = 1
+        counts[labels[point]] -= 1
+
+
+def _inertia(Xc, centers, labels):
+    return float(((Xc - centers[labels]) ** 2).sum())
+
+
+def _initial_centers(Xc, n_clusters, init, mean, rng):
+    if isinstance(init, np.ndarray):
+        return init - mean
+    if init == "random":
+        uniform = np.full(len(Xc), 1.0 / len(Xc))
+        return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=uniform)]
+    return _kmeans_plusplus(Xc, n_clusters, rng)
+
+
+def _kmeans_plusplus(Xc, n_clusters, rng):
+    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``."""
+    n_samples = len(Xc)
+    n_trials = 2 + int(np.log(n_clusters))
+    norms = (Xc**2).sum(axis=1)
+    centers = np.empty((n_clusters, Xc.shape[1]))
+    centers[0] = Xc[rng.choice(n_samples, p=np.full(n_samples, 1.0 / n_samples))]
+    closest = _squared_distances(centers[:1], Xc, norms)[0]
+    potential = closest.sum()
+    for c in range(1, n_clusters):
+        draws = rng.uniform(size=n_trials) * potential
+        candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), n_samples - 1)
+        to_candidates = np.minimum(closest, _squared_distances(Xc[candidates], Xc, norms))
+        potentials = to_candidates.sum(axis=1)
+        best = int(np.argmin(potentials))
+        potential, closest = potentials[best], to_candidates[best]
+        centers[c] = Xc[candidates[best]]
+    return centers
+
+
+def _squared_distances(A, B, B_norms):
+    d = (A**2).sum(axis=1)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
+    return np.maximum(d, 0.0)
+
+
+def _same_clustering(a, b):
+    pairs = set(zip(a.tolist(), b.tolist()))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def _check_init(init, n_clusters, n_features):
+    if isinstance(init, str):
+        if init not in _INITS:
+            raise UserError(f"init must be 'k-means++', 'random' or an array of starting centres, "
+                            f"got {init!r}")
+        return init
+    return check_array("init", init, (n_clusters, n_features))
+
+
+def _check_n_init(n_init, init):
+    if n_init == "auto":
+        return 10 if isinstance(init, str) and init == "random" else 1
+    return check_int("n_init", n_init, low=1)
+
+
+def _init_text(init):
+    if isinstance(init, np.ndarray):
+        return "Start: the given"
+    return "Start: k-means++ spreads out" if init == "k-means++" else "Start: random points become"

@@ -1,0 +1,221 @@
+"""Toy data sets and the user's own CSV files, validated at the door.
+
+Every way in returns ``(X, y)``: ``X`` float64 of shape (n_samples, n_features),
+``y`` the true labels (int) or ``None`` when there are none.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+from pathlib import Path
+
+import numpy as np
+
+from animate.errors import UserError
+
+
+def _blobs(n_samples, random_state, centers=4, n_features=2, cluster_std=1.0):
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(n_samples=n_samples, centers=centers, n_features=n_features,
+                      cluster_std=cluster_std, random_state=random_state)
+
+
+def _circles(n_samples, random_state, noise=0.05, factor=0.5):
+    from sklearn.datasets import make_circles
+
+    return make_circles(n_samples=n_samples, noise=noise, factor=factor,
+                        random_state=random_state)
+
+
+def _moons(n_samples, random_state, noise=0.05):
+    from sklearn.datasets import make_moons
+
+    return make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+
+
+def _gaussians4(n_samples, random_state):
+    # The four clouds of the classic "clustering with GIFs" tutorial: one wide,
+    # one wider and two tight, so that k-means, EM and mean shift all differ.
+    rng = np.random.default_rng(random_state)
+    sizes = [n_samples // 4 + (i < n_samples % 4) for i in range(4)]
+    clouds = [
+        rng.normal(5.0, 2.0, (sizes[0], 2)),
+        rng.normal(15.0, 3.0, (sizes[1], 2)),
+        rng.normal((17.0, 3.0), 1.0, (sizes[2], 2)),
+        rng.normal((2.0, 16.0), 1.0, (sizes[3], 2)),
+    ]
+    return np.vstack(clouds), np.repeat(np.arange(4), sizes)
+
+
+def _aniso(n_samples, random_state, centers=3):
+    X, y = _blobs(n_samples, random_state, centers=centers)
+    # The stretch of scikit-learn's "k-means assumptions" example.
+    return X @ np.array([[0.6, -0.6], [-0.4, 0.8]]), y
+
+
+def _varied(n_samples, random_state, cluster_std=(1.0, 2.5, 0.5)):
+    return _blobs(n_samples, random_state, centers=len(cluster_std), cluster_std=list(cluster_std))
+
+
+def _uniform(n_samples, random_state, n_features=2):
+    rng = np.random.default_rng(random_state)
+    return rng.uniform(0.0, 1.0, (n_samples, n_features)), None
+
+
+_MAKERS = {
+    "blobs": (_blobs, "isotropic Gaussian blobs (options: centers, n_features, cluster_std)"),
+    "circles": (_circles, "a small ring inside a large one (options: noise, factor)"),
+    "moons": (_moons, "two interleaving half circles (option: noise)"),
+    "gaussians4": (_gaussians4, "the classic tutorial's four Gaussians of unequal spread"),
+    "aniso": (_aniso, "blobs stretched by a linear map (option: centers)"),
+    "varied": (_varied, "blobs of unequal spread (option: cluster_std)"),
+    "uniform": (_uniform, "uniform noise, no structure at all (option: n_features)"),
+}
+
+DATASETS = tuple(_MAKERS)
+
+
+def describe():
+    """``{name: one-line description}`` of every built-in data set."""
+    return {name: text for name, (_, text) in _MAKERS.items()}
+
+
+def make(name, n_samples=300, random_state=0, **options):
+    """Make a built-in toy data set.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASETS`: "blobs", "circles", "moons", "gaussians4",
+        "aniso", "varied", "uniform".
+    n_samples : int, default=300
+        Number of points.
+    random_state : int, default=0
+        Seed: the same seed gives the same points.
+    **options
+        Options of that data set, e.g. ``noise=0.1`` for moons; see
+        :func:`describe`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or None
+        The true cluster of every point, when the data set has one.
+    """
+    if name not in _MAKERS:
+        raise UserError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}, "
+                        "or give a CSV file")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
+        raise UserError(f"n_samples must be a whole number of at least 2, got {n_samples!r}")
+    maker = _MAKERS[name][0]
+    allowed = list(inspect.signature(maker).parameters)[2:]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        hint = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
+        raise UserError(f"data set {name!r} has no option {unknown[0]!r}; {hint}")
+    try:
+        X, y = maker(int(n_samples), random_state, **options)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"bad option for data set {name!r}: {exc}") from None
+    return validate_data(X, what=f"data set {name!r}"), None if y is None else np.asarray(y, int)
+
+
+def validate_data(X, what="the data"):
+    """Check that ``X`` is a finite numeric table with at least two rows.
+
+    Returns it as a C-contiguous float64 array of shape (n_samples, n_features).
+    """
+    try:
+        X = np.array(X, dtype=np.float64, order="C")
+    except (TypeError, ValueError):
+        raise UserError(f"{what} must be numbers; convert text columns or drop them") from None
+    if X.ndim != 2:
+        raise UserError(f"{what} must be a 2-D table (n_samples, n_features), "
+                        f"got {X.ndim} dimension(s); reshape it, e.g. X.reshape(-1, 1)")
+    if X.shape[0] < 2 or X.shape[1] < 1:
+        raise UserError(f"{what} needs at least 2 rows and 1 column, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
+        raise UserError(f"{what} has a missing or infinite value in row {row}; "
+                        "drop or fill such rows first")
+    return X
+
+
+def load_csv(path, columns=None, label_column=None):
+    """Load the user's own data from a CSV file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A comma-separated file; a first row with any non-numeric cell is read as a header.
+    columns : list of str or int, optional
+        The feature columns, by header name or 0-based index. Default: every
+        column but the label column.
+    label_column : str or int, optional
+        A column holding the true clusters (any values; they are numbered).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or None
+    """
+    rows = _read_rows(Path(path))
+    header = rows[0] if any(not _is_number(cell) for cell in rows[0]) else None
+    body = rows[1:] if header else rows
+    width = len(rows[0])
+    for number, row in enumerate(body, start=2 if header else 1):
+        if len(row) != width:
+            raise UserError(f"{path}: line {number} has {len(row)} cells, the first has {width}; "
+                            "every line needs the same number of cells")
+    label = None if label_column is None else _column_index(label_column, header, width, path)
+    if columns is None:
+        features = [i for i in range(width) if i != label]
+    else:
+        features = [_column_index(c, header, width, path) for c in columns]
+    X = np.empty((len(body), len(features)))
+    for r, row in enumerate(body):
+        for c, index in enumerate(features):
+            cell = row[index].strip()
+            if not _is_number(cell):
+                line = r + (2 if header else 1)
+                raise UserError(f"{path}: line {line}, column {index + 1} holds {cell!r}, "
+                                "not a number; fix it or leave that column out with columns=...")
+            X[r, c] = float(cell)
+    y = None
+    if label is not None:
+        _, y = np.unique([row[label].strip() for row in body], return_inverse=True)
+    return validate_data(X, what=str(path)), y
+
+
+def _read_rows(path):
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
+    except FileNotFoundError:
+        raise UserError(f"CSV file {path} does not exist; check the path") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"cannot read CSV file {path}: {exc}") from None
+    if not rows:
+        raise UserError(f"CSV file {path} is empty; it needs at least 2 rows of numbers")
+    return rows
+
+
+def _column_index(column, header, width, path):
+    if isinstance(column, int | np.integer) and not isinstance(column, bool):
+        if 0 <= column < width:
+            return int(column)
+        raise UserError(f"{path} has {width} columns, so column index {column} does not exist")
+    if header is not None and column in [cell.strip() for cell in header]:
+        return [cell.strip() for cell in header].index(column)
+    known = ", ".join(cell.strip() for cell in header) if header else "none (no header row)"
+    raise UserError(f"{path} has no column {column!r}; its columns are {known}")
+
+
+def _is_number(cell):
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True

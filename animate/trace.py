@@ -1,0 +1,190 @@
+"""Snapshots of a clustering run: ``Step`` (one state) and ``Trace`` (the run).
+
+Algorithms yield Steps; :func:`animate.run` collects them into a Trace, which
+painters turn into frames. A Trace can be saved to ``.npz`` (no pickle) and
+rendered later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from animate.errors import UserError
+
+_BASE_FIELDS = ("iteration", "phase", "labels", "message")
+
+
+def frozen(array, dtype=None):
+    """A read-only copy of ``array``: snapshots must not change after they are yielded."""
+    out = np.array(array, dtype=dtype, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+class Step:
+    """One snapshot of an algorithm's state.
+
+    Parameters
+    ----------
+    iteration : int
+        Iteration the snapshot belongs to (0 = initial state).
+    phase : str
+        Short name of what just happened: "init", "assign", "update", "e-step"...
+    labels : array-like of int, shape (n_samples,)
+        Cluster of every point; -1 means noise or not assigned yet.
+    message : str
+        One plain sentence for the caption.
+    **fields
+        The algorithm's own state (``centers``, ``resp``, ``core``...). Arrays are
+        stored as read-only copies; read them back as attributes.
+    """
+
+    __slots__ = ("_fields", "iteration", "labels", "message", "phase")
+
+    def __init__(self, iteration, phase, labels, message, **fields):
+        self.iteration = int(iteration)
+        self.phase = str(phase)
+        self.labels = frozen(labels, dtype=np.int64)
+        self.message = str(message)
+        self._fields = {name: _snapshot(value) for name, value in fields.items()}
+
+    def __getattr__(self, name):
+        try:
+            return object.__getattribute__(self, "_fields")[name]
+        except KeyError:
+            raise AttributeError(f"this {self.phase!r} step has no field {name!r}") from None
+
+    @property
+    def fields(self) -> Mapping:
+        """The algorithm-specific fields, by name."""
+        return dict(self._fields)
+
+    def __repr__(self):
+        extra = ", ".join(self._fields)
+        return f"Step(iteration={self.iteration}, phase={self.phase!r}, fields=[{extra}])"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every snapshot of one run of one algorithm on one data set.
+
+    Attributes
+    ----------
+    algorithm : str
+        Canonical algorithm name ("kmeans", "em", ...).
+    X : ndarray of shape (n_samples, n_features)
+        The data the algorithm ran on.
+    steps : tuple of Step
+        First = initial state, last = final state.
+    params : dict
+        The parameters the run was called with (for titles and reproduction).
+    n_iter : int
+        Iterations run (scikit-learn's ``n_iter_`` where it has one).
+    converged : bool
+        Whether the stopping rule was met before ``max_iter``.
+    y : ndarray or None
+        True labels of the data, when known (used to match colours).
+    runs : tuple of Trace
+        Every initialisation when the algorithm restarts (k-means ``n_init``);
+        empty otherwise. The Trace itself is the best run.
+    """
+
+    algorithm: str
+    X: np.ndarray
+    steps: tuple
+    params: dict = field(default_factory=dict)
+    n_iter: int = 0
+    converged: bool = True
+    y: np.ndarray | None = None
+    runs: tuple = ()
+
+    @property
+    def final(self) -> Step:
+        """The last snapshot: the algorithm's answer."""
+        return self.steps[-1]
+
+    def __len__(self):
+        return len(self.steps)
+
+    def save(self, path):
+        """Write the trace (with its runs) to ``path`` as ``.npz``, atomically, without pickle."""
+        arrays, meta = _pack(self)
+        arrays["meta"] = np.array(json.dumps(meta))
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path) -> Trace:
+        """Read a trace written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+            meta = json.loads(str(arrays.pop("meta")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise UserError(f"cannot read trace {path}: {exc}; save it with Trace.save") from None
+        return _unpack(meta, arrays, prefix="")
+
+
+def _snapshot(value):
+    if isinstance(value, np.ndarray):
+        return frozen(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _pack(trace, prefix=""):
+    arrays = {f"{prefix}X": trace.X}
+    if trace.y is not None:
+        arrays[f"{prefix}y"] = trace.y
+    steps = []
+    for i, step in enumerate(trace.steps):
+        scalars = {}
+        for name, value in step.fields.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"{prefix}s{i}.{name}"] = value
+            else:
+                scalars[name] = value
+        arrays[f"{prefix}s{i}.labels"] = step.labels
+        steps.append({"iteration": step.iteration, "phase": step.phase,
+                      "message": step.message, "scalars": scalars})
+    runs = []
+    for r, run in enumerate(trace.runs):
+        run_arrays, run_meta = _pack(run, prefix=f"{prefix}r{r}/")
+        arrays.update(run_arrays)
+        runs.append(run_meta)
+    meta = {"algorithm": trace.algorithm, "params": _jsonable(trace.params),
+            "n_iter": trace.n_iter, "converged": trace.converged, "steps": steps, "runs": runs}
+    return arrays, meta
+
+
+def _unpack(meta, arrays, prefix):
+    steps = []
+    for i, info in enumerate(meta["steps"]):
+        key = f"{prefix}s{i}."
+        fields = {name[len(key):]: arrays[name] for name in arrays if name.startswith(key)}
+        labels = fields.pop("labels")
+        steps.append(Step(info["iteration"], info["phase"], labels, info["message"],
+                          **fields, **info["scalars"]))
+    runs = tuple(_unpack(run, arrays, f"{prefix}r{r}/") for r, run in enumerate(meta["runs"]))
+    return Trace(meta["algorithm"], arrays[f"{prefix}X"], tuple(steps), meta["params"],
+                 meta["n_iter"], meta["converged"], arrays.get(f"{prefix}y"), runs)
+
+
+def _jsonable(params):
+    return {key: value.tolist() if isinstance(value, np.ndarray) else value
+            for key, value in params.items()}
