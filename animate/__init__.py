@@ -10,6 +10,18 @@ from animate import datasets
 from animate.algorithms import ALGORITHMS
 from animate.api import run
 from animate.errors import UserError
+from animate.render import compare, render
+from animate.scenes import load_scene
 from animate.trace import Step, Trace
 
-__all__ = ["ALGORITHMS", "Step", "Trace", "UserError", "datasets", "run"]
+__all__ = [
+    "ALGORITHMS",
+    "Step",
+    "Trace",
+    "UserError",
+    "compare",
+    "datasets",
+    "load_scene",
+    "render",
+    "run",
+]

@@ -18,15 +18,19 @@ from animate.errors import UserError
 def _blobs(n_samples, random_state, centers=4, n_features=2, cluster_std=1.0):
     from sklearn.datasets import make_blobs
 
-    return make_blobs(n_samples=n_samples, centers=centers, n_features=n_features,
-                      cluster_std=cluster_std, random_state=random_state)
+    return make_blobs(
+        n_samples=n_samples,
+        centers=centers,
+        n_features=n_features,
+        cluster_std=cluster_std,
+        random_state=random_state,
+    )
 
 
 def _circles(n_samples, random_state, noise=0.05, factor=0.5):
     from sklearn.datasets import make_circles
 
-    return make_circles(n_samples=n_samples, noise=noise, factor=factor,
-                        random_state=random_state)
+    return make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=random_state)
 
 
 def _moons(n_samples, random_state, noise=0.05):
@@ -105,8 +109,9 @@ def make(name, n_samples=300, random_state=0, **options):
         The true cluster of every point, when the data set has one.
     """
     if name not in _MAKERS:
-        raise UserError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}, "
-                        "or give a CSV file")
+        raise UserError(
+            f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}, or give a CSV file"
+        )
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise UserError(f"n_samples must be a whole number of at least 2, got {n_samples!r}")
     maker = _MAKERS[name][0]
@@ -132,14 +137,17 @@ def validate_data(X, what="the data"):
     except (TypeError, ValueError):
         raise UserError(f"{what} must be numbers; convert text columns or drop them") from None
     if X.ndim != 2:
-        raise UserError(f"{what} must be a 2-D table (n_samples, n_features), "
-                        f"got {X.ndim} dimension(s); reshape it, e.g. X.reshape(-1, 1)")
+        raise UserError(
+            f"{what} must be a 2-D table (n_samples, n_features), "
+            f"got {X.ndim} dimension(s); reshape it, e.g. X.reshape(-1, 1)"
+        )
     if X.shape[0] < 2 or X.shape[1] < 1:
         raise UserError(f"{what} needs at least 2 rows and 1 column, got shape {X.shape}")
     if not np.isfinite(X).all():
         row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
-        raise UserError(f"{what} has a missing or infinite value in row {row}; "
-                        "drop or fill such rows first")
+        raise UserError(
+            f"{what} has a missing or infinite value in row {row}; drop or fill such rows first"
+        )
     return X
 
 
@@ -167,8 +175,10 @@ def load_csv(path, columns=None, label_column=None):
     width = len(rows[0])
     for number, row in enumerate(body, start=2 if header else 1):
         if len(row) != width:
-            raise UserError(f"{path}: line {number} has {len(row)} cells, the first has {width}; "
-                            "every line needs the same number of cells")
+            raise UserError(
+                f"{path}: line {number} has {len(row)} cells, the first has {width}; "
+                "every line needs the same number of cells"
+            )
     label = None if label_column is None else _column_index(label_column, header, width, path)
     if columns is None:
         features = [i for i in range(width) if i != label]
@@ -178,10 +188,13 @@ def load_csv(path, columns=None, label_column=None):
     for r, row in enumerate(body):
         for c, index in enumerate(features):
             cell = row[index].strip()
-            if not _is_number(cell):
+            if not _is_number(cell) or not np.isfinite(float(cell)):
                 line = r + (2 if header else 1)
-                raise UserError(f"{path}: line {line}, column {index + 1} holds {cell!r}, "
-                                "not a number; fix it or leave that column out with columns=...")
+                raise UserError(
+                    f"{path}: line {line}, column {index + 1} holds {cell!r}, "
+                    "not a finite number; fix or drop that line, or leave the "
+                    "column out with columns=..."
+                )
             X[r, c] = float(cell)
     y = None
     if label is not None:

@@ -160,15 +160,27 @@ def _pack(trace, prefix=""):
             else:
                 scalars[name] = value
         arrays[f"{prefix}s{i}.labels"] = step.labels
-        steps.append({"iteration": step.iteration, "phase": step.phase,
-                      "message": step.message, "scalars": scalars})
+        steps.append(
+            {
+                "iteration": step.iteration,
+                "phase": step.phase,
+                "message": step.message,
+                "scalars": scalars,
+            }
+        )
     runs = []
     for r, run in enumerate(trace.runs):
         run_arrays, run_meta = _pack(run, prefix=f"{prefix}r{r}/")
         arrays.update(run_arrays)
         runs.append(run_meta)
-    meta = {"algorithm": trace.algorithm, "params": _jsonable(trace.params),
-            "n_iter": trace.n_iter, "converged": trace.converged, "steps": steps, "runs": runs}
+    meta = {
+        "algorithm": trace.algorithm,
+        "params": _jsonable(trace.params),
+        "n_iter": trace.n_iter,
+        "converged": trace.converged,
+        "steps": steps,
+        "runs": runs,
+    }
     return arrays, meta
 
 
@@ -176,15 +188,33 @@ def _unpack(meta, arrays, prefix):
     steps = []
     for i, info in enumerate(meta["steps"]):
         key = f"{prefix}s{i}."
-        fields = {name[len(key):]: arrays[name] for name in arrays if name.startswith(key)}
+        fields = {name[len(key) :]: arrays[name] for name in arrays if name.startswith(key)}
         labels = fields.pop("labels")
-        steps.append(Step(info["iteration"], info["phase"], labels, info["message"],
-                          **fields, **info["scalars"]))
+        steps.append(
+            Step(
+                info["iteration"],
+                info["phase"],
+                labels,
+                info["message"],
+                **fields,
+                **info["scalars"],
+            )
+        )
     runs = tuple(_unpack(run, arrays, f"{prefix}r{r}/") for r, run in enumerate(meta["runs"]))
-    return Trace(meta["algorithm"], arrays[f"{prefix}X"], tuple(steps), meta["params"],
-                 meta["n_iter"], meta["converged"], arrays.get(f"{prefix}y"), runs)
+    return Trace(
+        meta["algorithm"],
+        arrays[f"{prefix}X"],
+        tuple(steps),
+        meta["params"],
+        meta["n_iter"],
+        meta["converged"],
+        arrays.get(f"{prefix}y"),
+        runs,
+    )
 
 
 def _jsonable(params):
-    return {key: value.tolist() if isinstance(value, np.ndarray) else value
-            for key, value in params.items()}
+    return {
+        key: value.tolist() if isinstance(value, np.ndarray) else value
+        for key, value in params.items()
+    }

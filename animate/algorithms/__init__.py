@@ -6,14 +6,21 @@ first one, and returns ``{"n_iter": ..., "converged": ...}``. Parameter names
 and meanings are scikit-learn's.
 """
 
+from animate.algorithms._affinity import affinity
+from animate.algorithms._dbscan import dbscan
 from animate.algorithms._kmeans import kmeans
 from animate.errors import UserError
 
 ALGORITHMS = ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative")
-ALIASES = {"gmm": "em", "affinity_propagation": "affinity", "hierarchical": "agglomerative",
-           "k-means": "kmeans", "mean_shift": "meanshift"}
+ALIASES = {
+    "gmm": "em",
+    "affinity_propagation": "affinity",
+    "hierarchical": "agglomerative",
+    "k-means": "kmeans",
+    "mean_shift": "meanshift",
+}
 
-_GENERATORS = {"kmeans": kmeans}
+_GENERATORS = {"kmeans": kmeans, "affinity": affinity, "dbscan": dbscan}
 
 
 def canonical(name):
@@ -32,4 +39,4 @@ def generator(name):
     return _GENERATORS[canonical(name)]
 
 
-__all__ = ["ALGORITHMS", "ALIASES", "canonical", "generator", "kmeans"]
+__all__ = ["ALGORITHMS", "ALIASES", "affinity", "canonical", "dbscan", "generator", "kmeans"]

@@ -52,8 +52,8 @@ def check_bool(name, value):
 
 def check_random_state(random_state):
     """A ``numpy.random.RandomState`` as scikit-learn's ``check_random_state`` makes it."""
-    if random_state is None or isinstance(random_state, Integral) and not isinstance(
-        random_state, bool
+    if random_state is None or (
+        isinstance(random_state, Integral) and not isinstance(random_state, bool)
     ):
         return np.random.RandomState(random_state)
     if isinstance(random_state, np.random.RandomState):
@@ -68,7 +68,9 @@ def check_array(name, value, shape):
     except (TypeError, ValueError):
         raise UserError(f"{name} must be an array of numbers") from None
     expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-    if array.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, array.shape)):
+    if array.ndim != len(shape) or any(
+        s is not None and s != a for s, a in zip(shape, array.shape)
+    ):
         raise UserError(f"{name} must have shape {expected}, got {array.shape}")
     if not np.isfinite(array).all():
         raise UserError(f"{name} has a missing or infinite value; give finite numbers")
@@ -79,8 +81,10 @@ def check_n_clusters(name, value, n_samples):
     """A number of clusters between 1 and the number of points."""
     value = check_int(name, value, low=1)
     if value > n_samples:
-        raise UserError(f"{name}={value} is more than the {n_samples} points in the data; "
-                        f"use at most {n_samples} or give more data")
+        raise UserError(
+            f"{name}={value} is more than the {n_samples} points in the data; "
+            f"use at most {n_samples} or give more data"
+        )
     return value
 
 
@@ -97,14 +101,16 @@ def available_memory():
 
 
 def check_pairwise_memory(algorithm, n_samples, n_matrices=1, itemsize=8, fraction=0.5):
-    """Refuse a run whose ``n_matrices`` n x n arrays would need more than ``fraction`` of memory."""
+    """Refuse a run whose ``n_matrices`` n x n arrays need over ``fraction`` of free memory."""
     needed = n_matrices * itemsize * n_samples**2
     budget = fraction * available_memory()
     if needed > budget:
         limit = int(np.sqrt(budget / (n_matrices * itemsize)))
-        raise UserError(f"{algorithm} needs {needed / 2**30:.1f} GiB for {n_samples} points "
-                        f"(it keeps {n_matrices} n x n matrices); this machine allows about "
-                        f"{limit} points: subsample the data")
+        raise UserError(
+            f"{algorithm} needs {needed / 2**30:.1f} GiB for {n_samples} points "
+            f"(it keeps {n_matrices} n x n matrices); this machine allows about "
+            f"{limit} points: subsample the data"
+        )
 
 
 def _range_text(low, high):

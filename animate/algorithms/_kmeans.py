@@ -17,8 +17,9 @@ from animate.trace import Step
 _INITS = ("k-means++", "random")
 
 
-def kmeans(X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4,
-           random_state=0):
+def kmeans(
+    X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=0
+):
     """Lloyd's k-means, yielding a Step after the initialisation and after every half-iteration.
 
     Parameters
@@ -73,39 +74,73 @@ def kmeans(X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, to
         result = yield from _lloyd(Xc, start, mean, max_iter, scaled_tol, run, _init_text(init))
         runs.append(result)
         labels, inertia = result["labels"], result["inertia"]
-        if best is None or (inertia < runs[best]["inertia"]
-                            and not _same_clustering(labels, runs[best]["labels"])):
+        if best is None or (
+            inertia < runs[best]["inertia"] and not _same_clustering(labels, runs[best]["labels"])
+        ):
             best = run
-    return {"n_iter": runs[best]["n_iter"], "converged": runs[best]["converged"],
-            "best_run": best, "runs": [(r["n_iter"], r["converged"]) for r in runs]}
+    return {
+        "n_iter": runs[best]["n_iter"],
+        "converged": runs[best]["converged"],
+        "best_run": best,
+        "runs": [(r["n_iter"], r["converged"]) for r in runs],
+    }
 
 
 def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
     n_clusters = len(centers)
     labels_old = np.full(len(Xc), -1)
-    yield Step(0, "init", labels_old, f"{how} {n_clusters} starting centres",
-               centers=centers + mean, inertia=None, run=run)
+    yield Step(
+        0,
+        "init",
+        labels_old,
+        f"{how} {n_clusters} starting centres",
+        centers=centers + mean,
+        inertia=None,
+        run=run,
+    )
     converged = strict = False
     for iteration in range(1, max_iter + 1):
         labels = _nearest(Xc, centers)
         changed = int(np.count_nonzero(labels != labels_old))
         if changed == 0:
             strict = converged = True
-            yield Step(iteration, "assign", labels,
-                       f"No point changed cluster: converged after {iteration} iterations",
-                       centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
+            yield Step(
+                iteration,
+                "assign",
+                labels,
+                f"No point changed cluster: converged after {iteration} iterations",
+                centers=centers + mean,
+                inertia=_inertia(Xc, centers, labels),
+                run=run,
+            )
             break
-        yield Step(iteration, "assign", labels,
-                   f"Assign: each point joins its nearest centre ({changed} points moved)",
-                   centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
+        yield Step(
+            iteration,
+            "assign",
+            labels,
+            f"Assign: each point joins its nearest centre ({changed} points moved)",
+            centers=centers + mean,
+            inertia=_inertia(Xc, centers, labels),
+            run=run,
+        )
         new_centers = _means(Xc, centers, labels)
         shift = float(((new_centers - centers) ** 2).sum())
         centers = new_centers
         converged = shift <= tol
-        message = ("Update: the centres barely moved, so k-means stops here" if converged
-                   else "Update: each centre moves to the mean of its points")
-        yield Step(iteration, "update", labels, message, centers=centers + mean,
-                   inertia=_inertia(Xc, centers, labels), run=run)
+        message = (
+            "Update: the centres barely moved, so k-means stops here"
+            if converged
+            else "Update: each centre moves to the mean of its points"
+        )
+        yield Step(
+            iteration,
+            "update",
+            labels,
+            message,
+            centers=centers + mean,
+            inertia=_inertia(Xc, centers, labels),
+            run=run,
+        )
         if converged:
             break
         labels_old = labels
@@ -113,11 +148,21 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
         # scikit-learn re-assigns once more so that labels match the final centres.
         labels = _nearest(Xc, centers)
         reason = "Converged" if converged else f"Stopped after max_iter={max_iter} iterations"
-        yield Step(iteration, "assign", labels,
-                   f"{reason}: each point joins its nearest final centre",
-                   centers=centers + mean, inertia=_inertia(Xc, centers, labels), run=run)
-    return {"labels": labels, "inertia": _inertia(Xc, centers, labels),
-            "n_iter": iteration, "converged": converged}
+        yield Step(
+            iteration,
+            "assign",
+            labels,
+            f"{reason}: each point joins its nearest final centre",
+            centers=centers + mean,
+            inertia=_inertia(Xc, centers, labels),
+            run=run,
+        )
+    return {
+        "labels": labels,
+        "inertia": _inertia(Xc, centers, labels),
+        "n_iter": iteration,
+        "converged": converged,
+    }
 
 
 def _nearest(Xc, centers):
@@ -198,8 +243,9 @@ def _same_clustering(a, b):
 def _check_init(init, n_clusters, n_features):
     if isinstance(init, str):
         if init not in _INITS:
-            raise UserError(f"init must be 'k-means++', 'random' or an array of starting centres, "
-                            f"got {init!r}")
+            raise UserError(
+                f"init must be 'k-means++', 'random' or an array of starting centres, got {init!r}"
+            )
         return init
     return check_array("init", init, (n_clusters, n_features))
 

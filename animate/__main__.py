@@ -1,0 +1,5 @@
+import sys
+
+from animate.cli import main
+
+sys.exit(main())

@@ -1,0 +1,149 @@
+"""Frames to a looping GIF: one shared palette, no dithering, atomic writes.
+
+Every frame is mapped to a single palette built from the style's colours (so
+white stays exactly white and nothing shimmers between frames), then written
+by imageio's pillow plugin, which crops each frame to the pixels that changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from animate.errors import UserError
+from animate.render import style
+
+_MAX_COLOURS = 255
+_BITS = 6
+_BLENDS = (0.2, 0.4, 0.6, 0.8)
+
+
+def palette_for(samples):
+    """A palette (m <= 255, 3) uint8: the style's colours, their blends with white,
+    then the most frequent other colours of the sample frames.
+
+    Blends cover anti-aliased edges; the frequent colours cover what the style
+    cannot predict (colour maps, overlapping translucent shapes).
+    """
+    keys = style.key_colours().astype(float)
+    white = np.array([255.0, 255.0, 255.0])
+    ink = keys[1]
+    blends = [keys]
+    for t in _BLENDS:
+        blends.append(keys * t + white * (1 - t))
+        blends.append(keys * t + ink * (1 - t))
+    grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
+    base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
+    return _add_frequent(base, samples)
+
+
+def _add_frequent(base, samples):
+    if not samples:
+        return base[:_MAX_COLOURS]
+    pixels = np.concatenate([s[::2, ::2].reshape(-1, 3) for s in samples])
+    packed = (
+        (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) | pixels[:, 2]
+    )
+    colours, counts = np.unique(packed, return_counts=True)
+    order = np.lexsort((colours, -counts))
+    candidates = np.column_stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255])[
+        order
+    ]
+    chosen = list(base)
+    tree_points = base.astype(float)
+    for colour in candidates[: 4 * _MAX_COLOURS]:
+        if len(chosen) >= _MAX_COLOURS:
+            break
+        if np.min(np.abs(tree_points - colour).sum(axis=1)) > 12:
+            chosen.append(colour.astype(np.uint8))
+            tree_points = np.vstack([tree_points, colour])
+    return np.array(chosen, dtype=np.uint8)
+
+
+def _unique_rows(rgb):
+    _, first = np.unique(rgb, axis=0, return_index=True)
+    return rgb[np.sort(first)]
+
+
+class Quantiser:
+    """Maps RGB frames to indices of one palette through a 6-bit lookup table."""
+
+    def __init__(self, palette):
+        self.palette = palette
+        levels = (np.arange(2**_BITS) << (8 - _BITS)) + (1 << (7 - _BITS))
+        cells = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+        _, nearest = cKDTree(palette.astype(float)).query(cells.astype(float))
+        self.lut = nearest.astype(np.uint8)
+        # The palette's own colours map to themselves exactly (white stays ffffff).
+        self.lut[self._cell(palette)] = np.arange(len(palette), dtype=np.uint8)
+
+    @staticmethod
+    def _cell(rgb):
+        q = (rgb >> (8 - _BITS)).astype(np.int64)
+        return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
+
+    def __call__(self, frame):
+        return self.lut[self._cell(frame)]
+
+
+def write_gif(frames, durations, path):
+    """Write RGB ``frames`` with ``durations`` (ms each) to a GIF that loops forever.
+
+    The file appears at ``path`` only when complete (temporary file, then rename).
+    Returns the path.
+    """
+    import imageio.v3 as iio
+
+    frames = list(frames)
+    if not frames:
+        raise UserError("there are no frames to write")
+    palette = palette_for(frames[:: max(1, len(frames) // 8)])
+    quantise = Quantiser(palette)
+    indexed = np.stack([quantise(f) for f in frames])
+    padded = np.zeros((256, 3), np.uint8)
+    padded[: len(palette)] = palette
+    path = Path(path)
+
+    def write(tmp):
+        iio.imwrite(
+            tmp,
+            indexed,
+            extension=".gif",
+            plugin="pillow",
+            mode="P",
+            palette=padded.tobytes(),
+            duration=[int(d) for d in durations],
+            loop=0,
+            optimize=True,
+            disposal=1,
+        )
+
+    atomic_write(path, write)
+    return path
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-", suffix=path.suffix)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write to {folder}: {exc.strerror}; choose another output path"
+        ) from None
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

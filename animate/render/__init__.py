@@ -1,0 +1,235 @@
+"""Traces to frames to files: ``render`` one trace, ``compare`` several side by side.
+
+Frame generation (:func:`frames`) is separate from writing (:mod:`animate.encode`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+
+from animate.errors import UserError
+from animate.render import style
+from animate.render.figure import Canvas
+from animate.render.painters import painter_for
+from animate.render.projection import View, fitted_limits
+from animate.render.timeline import Timeline, Timing
+
+SINGLE_SIZE = (480, 480)
+SIDE_SIZE = (800, 440)
+
+
+def render(
+    trace,
+    path,
+    *,
+    size=None,
+    title=None,
+    side_panel=True,
+    step_ms=500,
+    first_ms=1500,
+    hold_ms=3000,
+    max_frames=90,
+    **options,
+):
+    """Animate one trace into a GIF.
+
+    Parameters
+    ----------
+    trace : Trace
+        What :func:`animate.run` returned.
+    path : str or Path
+        Output file (.gif). Written atomically: a failed run leaves nothing.
+    size : (width, height), optional
+        Pixels; default 480 x 480, or 800 x 440 with a side panel.
+    title : str, optional
+        Title line; default names the algorithm and its key parameters.
+    side_panel : bool, default=True
+        Show the algorithm's diagnostic panel (inertia, likelihood, dendrogram...).
+    step_ms, first_ms, hold_ms : int
+        How long a step, the first frame and the last frame last, in milliseconds.
+    max_frames : int, default=90
+        Frame budget: longer traces are shown in growing strides.
+    **options
+        The painter's own options (e.g. ``voronoi=False`` for k-means).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    side = side_panel and painter_for(trace.algorithm).side_title is not None
+    size = size or (SIDE_SIZE if side else SINGLE_SIZE)
+    return compare(
+        [trace],
+        path,
+        size=size,
+        titles=[title] if title else None,
+        side_panel=side,
+        step_ms=step_ms,
+        first_ms=first_ms,
+        hold_ms=hold_ms,
+        max_frames=max_frames,
+        **options,
+    )
+
+
+def compare(
+    traces,
+    path,
+    *,
+    size=None,
+    cols=None,
+    titles=None,
+    title=None,
+    side_panel=False,
+    step_ms=500,
+    first_ms=1500,
+    hold_ms=3000,
+    max_frames=90,
+    **options,
+):
+    """Animate several traces side by side in one GIF, their timelines aligned.
+
+    Panels on the same data agree on colours (matched to the true labels if the
+    traces carry them, else to the first panel); a panel that finishes first
+    holds its final frame.
+
+    Parameters
+    ----------
+    traces : sequence of Trace
+    path : str or Path
+    size : (width, height), optional
+        Pixels; default about 300 x 320 per panel.
+    cols : int, optional
+        Panels per row; default: as square a grid as fits.
+    titles : sequence of str, optional
+        One title per panel; default: algorithm, parameters and outcome.
+    title : str, optional
+        The figure's title line.
+    side_panel, step_ms, first_ms, hold_ms, max_frames, **options
+        As for :func:`render`.
+    """
+    from animate.encode import write_gif
+
+    images, durations = [], []
+    for image, duration in frames(
+        traces,
+        size=size,
+        cols=cols,
+        titles=titles,
+        title=title,
+        side_panel=side_panel,
+        step_ms=step_ms,
+        first_ms=first_ms,
+        hold_ms=hold_ms,
+        max_frames=max_frames,
+        **options,
+    ):
+        images.append(image)
+        durations.append(duration)
+    return write_gif(images, durations, path)
+
+
+def frames(
+    traces,
+    *,
+    size=None,
+    cols=None,
+    titles=None,
+    title=None,
+    side_panel=False,
+    step_ms=500,
+    first_ms=1500,
+    hold_ms=3000,
+    max_frames=90,
+    **options,
+):
+    """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
+    traces = _check_traces(traces)
+    timing = Timing(step_ms, first_ms, hold_ms, max_frames)
+    n = len(traces)
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    size = size or (max(320, 300 * cols), 60 + 320 * rows)
+    canvas = Canvas(size, rows, cols, side=side_panel, caption=n == 1)
+    classes = [painter_for(t.algorithm) for t in traces]
+    timeline = Timeline.aligned(
+        [len(t.steps) for t in traces], timing, focus=[c.focus for c in classes]
+    )
+    painters = []
+    for p, (trace, cls) in enumerate(zip(traces, classes)):
+        indices = sorted({f[p] for f in timeline.frames})
+        view = View(trace.X)
+        panel = canvas.panels[p]
+        box = panel.data.get_position()
+        aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
+        limits = fitted_limits(view.points(trace.X), aspect)
+        anchor = _anchor(trace, traces[0], painters)
+        painters.append(
+            cls(trace, panel, canvas, view, limits, indices, anchor, **_options_for(cls, options))
+        )
+    _unused_options(classes, options)
+    for painter, panel_title in zip(painters, titles or [None] * n):
+        text = panel_title or (
+            painter.title() if n == 1 else f"{painter.title()}\n{painter.outcome()}"
+        )
+        painter.panel.title.set_text(text)
+    if title and n > 1:
+        canvas.title.set_text(title)
+    weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
+    timeline = Timeline.aligned(
+        [len(t.steps) for t in traces], timing, weights, [c.focus for c in classes]
+    )
+    for steps, duration in zip(timeline.frames, timeline.durations):
+        for painter, index in zip(painters, steps):
+            painter.show(index)
+            painter.panel.status.set_text(painter.status(index))
+        if n == 1:
+            canvas.set_caption(traces[0].steps[steps[0]].message)
+        yield canvas.grab(), duration
+
+
+def _check_traces(traces):
+    from animate.trace import Trace
+
+    traces = list(traces) if not isinstance(traces, Trace) else [traces]
+    if not traces:
+        raise UserError("compare needs at least one trace")
+    for trace in traces:
+        if not isinstance(trace, Trace):
+            raise UserError(f"expected Trace objects from animate.run, got {type(trace).__name__}")
+    return traces
+
+
+def _anchor(trace, first, painters):
+    if trace.y is not None:
+        return trace.y
+    if painters and first.X.shape == trace.X.shape and np.array_equal(first.X, trace.X):
+        return first.final.labels
+    return None
+
+
+def _options_for(cls, options):
+    accepted = inspect.signature(cls.__init__).parameters
+    return {k: v for k, v in options.items() if k in accepted}
+
+
+_PAINTER_ARGUMENTS = {"self", "trace", "panel", "canvas", "view", "limits", "indices", "anchor"}
+
+
+def _unused_options(classes, options):
+    accepted = set()
+    for cls in classes:
+        accepted |= set(inspect.signature(cls.__init__).parameters) - _PAINTER_ARGUMENTS
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise UserError(
+            f"unknown render option {unknown[0]!r}; the painters here take "
+            f"{', '.join(sorted(accepted)) or 'none'}"
+        )
+
+
+__all__ = ["compare", "frames", "render", "style"]

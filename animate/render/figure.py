@@ -1,0 +1,177 @@
+"""One figure per output, drawn once and then blitted frame after frame.
+
+Static things (axes, ticks, titles) are drawn into a cached background; the
+artists registered with :meth:`Canvas.animate` are redrawn over it for every
+frame and the pixels grabbed from the Agg buffer. Never a new figure per frame.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from animate.errors import UserError
+from animate.render import style
+
+TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX = 26, 18, 40, 30
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Where one trace is drawn: a data axes, an optional side axes, its text slots."""
+
+    data: object
+    side: object
+    title: object
+    status: object
+
+
+class Canvas:
+    """A figure of ``size`` = (width, height) pixels with blitting.
+
+    ``panels`` rows x cols panels, each with a data axes (equal scale) and, if
+    ``side``, a diagnostic axes beside it; one title line on top, one status
+    line per panel, one caption at the bottom if ``caption``.
+    """
+
+    def __init__(self, size, rows=1, cols=1, side=False, caption=True, side_ratio=0.8):
+        width, height = check_size(size)
+        self.size = (width, height)
+        self.figure = Figure(
+            figsize=(width / style.DPI, height / style.DPI),
+            dpi=style.DPI,
+            facecolor=style.BACKGROUND,
+        )
+        self.canvas = FigureCanvasAgg(self.figure)
+        self._animated, self._background = [], None
+        top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0)
+        bottom = CAPTION_PX if caption else 8
+        self.title = self._text(
+            width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
+        )
+        self.caption = self._text(
+            width / 2,
+            bottom - 8,
+            "caption",
+            ha="center",
+            va="top",
+            color=style.INK,
+            animated=caption,
+        )
+        self.caption.set_y((bottom - 6) / height)
+        self.panels = self._panels(rows, cols, side, top, bottom, side_ratio)
+
+    def _text(self, x, y, kind, animated=False, **kw):
+        w, h = self.size
+        text = self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
+        if animated:
+            self.animate(text)
+        return text
+
+    def _panels(self, rows, cols, side, top, bottom, side_ratio):
+        w, h = self.size
+        cell_w, cell_h = w / cols, (h - top - bottom) / rows
+        single = rows * cols == 1
+        head = 0 if single else PANEL_TITLE_PX
+        foot = 0 if single else STATUS_PX
+        panels = []
+        for r in range(rows):
+            for c in range(cols):
+                x0, y0 = c * cell_w, h - top - (r + 1) * cell_h
+                inner_h = cell_h - head - foot - 6
+                side_w = (inner_h * side_ratio + 70) if side else 0
+                data_w = min(cell_w - side_w - 12, inner_h)
+                left = x0 + (cell_w - data_w - side_w) / 2
+                data = self._axes(left, y0 + foot + 3, data_w, inner_h)
+                data.set_xticks([])
+                data.set_yticks([])
+                side_ax = None
+                if side:
+                    side_ax = self._axes(
+                        left + data_w + 66, y0 + foot + 30, side_w - 70, inner_h - 56
+                    )
+                    side_ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED)
+                if single:
+                    panel_title = self.title
+                    status = self._text(
+                        w / 2,
+                        h - TITLE_PX - 2,
+                        "status",
+                        ha="center",
+                        va="top",
+                        color=style.MUTED,
+                        animated=True,
+                    )
+                else:
+                    cx = x0 + cell_w / 2
+                    panel_title = self._text(
+                        cx,
+                        y0 + cell_h - 2,
+                        "panel",
+                        ha="center",
+                        va="top",
+                        color=style.INK,
+                        linespacing=1.3,
+                    )
+                    status = self._text(
+                        cx,
+                        y0 + foot - 1,
+                        "status",
+                        ha="center",
+                        va="top",
+                        color=style.MUTED,
+                        animated=True,
+                    )
+                panels.append(Panel(data, side_ax, panel_title, status))
+        return panels
+
+    def _axes(self, x, y, width, height):
+        w, h = self.size
+        ax = self.figure.add_axes((x / w, y / h, max(width, 10) / w, max(height, 10) / h))
+        for spine in ax.spines.values():
+            spine.set_color(style.GRID)
+        return ax
+
+    def animate(self, *artists):
+        """Mark artists as changing from frame to frame (drawn over the background)."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._animated.append(artist)
+        self._animated.sort(key=lambda a: a.get_zorder())
+        self._background = None
+
+    def set_caption(self, text):
+        """Show ``text`` in the caption slot, wrapped to the figure's width."""
+        chars = max(30, int(self.size[0] / (style.FONT_SIZES["caption"] * 0.62)))
+        self.caption.set_text("\n".join(textwrap.wrap(text, chars)[:2]))
+
+    def grab(self):
+        """Draw the animated artists over the background; the frame as RGB (h, w, 3) uint8."""
+        if self._background is None:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.canvas.restore_region(self._background)
+        for artist in self._animated:
+            self.figure.draw_artist(artist)
+        # The buffer is a view into the canvas: copy before the next draw.
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+
+
+def check_size(size):
+    """``size`` as even (width, height) pixels, at least 160 x 120."""
+    try:
+        width, height = (int(v) for v in size)
+        ok = all(float(v) == int(v) for v in size)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or width < 160 or height < 120 or width > 4000 or height > 4000:
+        raise UserError(
+            f"size must be (width, height) in whole pixels between 160x120 and "
+            f"4000x4000, got {size!r}"
+        )
+    # Video encoders need even sizes; GIFs do not care, so round for both.
+    return width + width % 2, height + height % 2

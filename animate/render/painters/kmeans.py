@@ -1,0 +1,147 @@
+"""k-means: points by nearest centre, centres as crosses with trails, Voronoi
+regions lightly shaded, and the within-cluster sum of squares beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.lines import Line2D
+
+from animate.render import style
+from animate.render.painters.base import Painter, format_number
+
+_GRID = 160
+
+
+class KMeansPainter(Painter):
+    identity = True
+    side_title = "within-cluster sum of squares"
+
+    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None, voronoi=True):
+        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+        self.centers = [view.points(step.centers) for step in trace.steps]
+        k = len(self.centers[0])
+        self.regions = None
+        if voronoi and view.n_features <= 2:
+            self._grid = _grid_points(limits)
+            self.regions = self.ax.imshow(
+                np.ones((_GRID, _GRID, 3)),
+                origin="lower",
+                extent=(*limits[0], *limits[1]),
+                interpolation="nearest",
+                zorder=0,
+                aspect="auto",
+            )
+            canvas.animate(self.regions)
+        self.trails = [
+            self.ax.add_line(
+                Line2D(
+                    [], [], lw=1.2, color=style.INK, alpha=0.6, marker=".", markersize=3, zorder=3
+                )
+            )
+            for _ in range(k)
+        ]
+        self.crosses = [
+            self.ax.add_line(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="X",
+                    markersize=13,
+                    markeredgecolor="white",
+                    markeredgewidth=1.3,
+                    zorder=4,
+                )
+            )
+            for _ in range(k)
+        ]
+        canvas.animate(*self.trails, *self.crosses)
+        self._setup_side()
+
+    def _setup_side(self):
+        side = self.panel.side
+        self.curve = self.marker = None
+        if side is None:
+            return
+        inertia = [s.inertia for s in self.trace.steps if s.inertia is not None]
+        side.set_xlim(0.5, max(self.trace.n_iter, 1) + 1.0)
+        side.set_ylim(0, max(inertia) * 1.08)
+        side.set_xlabel("iteration", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
+        side.yaxis.set_major_formatter(lambda v, _: format_number(v))
+        side.grid(color=style.GRID, lw=0.6)
+        self.curve = side.add_line(
+            Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3)
+        )
+        self.marker = side.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markersize=7,
+                markerfacecolor=style.CLUSTER_COLOURS[3],
+                markeredgecolor=style.INK,
+            )
+        )
+        self.canvas.animate(self.curve, self.marker)
+
+    def show(self, index):
+        step = self.trace.steps[index]
+        mapping = self.slots[index]
+        k = len(self.centers[index])
+        centre_slots = np.array([mapping.get(j, j) for j in range(k)])
+        self.points.show(self.slots_of(index))
+        for j, (trail, cross) in enumerate(zip(self.trails, self.crosses)):
+            path = np.array([c[j] for c in self.centers[: index + 1]])
+            trail.set_data(path[-6:, 0], path[-6:, 1])
+            cross.set_data([path[-1, 0]], [path[-1, 1]])
+            cross.set_markerfacecolor(style.cluster_colour(centre_slots[j]))
+        if self.regions is not None:
+            self.regions.set_data(
+                _regions(
+                    self._grid, self.centers[index], centre_slots, assigned=step.phase != "init"
+                )
+            )
+        if self.curve is not None:
+            xs, ys = _inertia_curve(self.trace.steps[: index + 1])
+            self.curve.set_data(xs, ys)
+            self.marker.set_data(xs[-1:], ys[-1:])
+
+    def title(self):
+        params = self.trace.params
+        init = params.get("init", "k-means++")
+        init = init if isinstance(init, str) else "given centres"
+        return f"k-means, k = {len(self.trace.final.centers)}, init: {init}"
+
+    def outcome(self):
+        state = "" if self.trace.converged else ", not converged"
+        inertia = format_number(self.trace.final.inertia)
+        return f"inertia {inertia}, {self.trace.n_iter} iterations{state}"
+
+    def status(self, index):
+        step = self.trace.steps[index]
+        return (
+            f"iteration {step.iteration} of {self.trace.n_iter} · {step.phase} · "
+            f"inertia {format_number(step.inertia)}"
+        )
+
+
+def _grid_points(limits):
+    xs = np.linspace(*limits[0], _GRID)
+    ys = np.linspace(*limits[1], _GRID)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _regions(grid, centers, slots, assigned):
+    if not assigned:
+        return np.ones((_GRID, _GRID, 3))
+    nearest = np.argmin(((grid[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2), axis=1)
+    tints = np.array([style.tint(style.cluster_colour(s)) for s in slots])
+    return tints[nearest].reshape(_GRID, _GRID, 3)
+
+
+def _inertia_curve(steps):
+    scored = [s for s in steps if s.inertia is not None]
+    xs = [s.iteration + (0.5 if s.phase == "update" else 0.0) for s in scored]
+    return np.array(xs, dtype=float), np.array([s.inertia for s in scored], dtype=float)

@@ -1,0 +1,59 @@
+"""The 2-D view of the data: the data itself, or its first two principal components."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class View:
+    """Maps points (and covariances) of any dimension to the plane of the picture.
+
+    For d = 2 it is the identity; for d > 2 the first two principal components of
+    ``X`` (computed with numpy's SVD); for d = 1 the values along x, at y = 0.
+    """
+
+    def __init__(self, X):
+        self.n_features = X.shape[1]
+        self.mean = X.mean(axis=0) if self.n_features > 2 else np.zeros(self.n_features)
+        if self.n_features > 2:
+            _, _, vt = np.linalg.svd(X - self.mean, full_matrices=False)
+            # A sign convention, so the picture does not flip between runs or machines.
+            signs = np.sign(vt[:2, np.argmax(np.abs(vt[:2]), axis=1)].diagonal())
+            self.components = vt[:2] * signs[:, None]
+        elif self.n_features == 2:
+            self.components = np.eye(2)
+        else:
+            self.components = np.array([[1.0], [0.0]])
+
+    @property
+    def axis_labels(self):
+        if self.n_features > 2:
+            return "first principal component", "second principal component"
+        return ("x1", "x2") if self.n_features == 2 else ("x1", "")
+
+    def points(self, P):
+        """Project points of shape (m, d) to (m, 2)."""
+        P = np.asarray(P, dtype=float)
+        return (P - self.mean) @ self.components.T
+
+    def covariance(self, C):
+        """Project a covariance matrix (d, d) to the plane (2, 2)."""
+        return self.components @ np.asarray(C, dtype=float) @ self.components.T
+
+
+def fitted_limits(points, box_aspect, margin=0.06):
+    """Axis limits holding ``points`` (m, 2) with equal scale on both axes.
+
+    ``box_aspect`` is the axes' height / width in pixels: the data range is
+    widened along one axis so that one unit is as long on x as on y.
+    """
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    centre, span = (lo + hi) / 2, np.maximum(hi - lo, 1e-9) * (1 + 2 * margin)
+    if span[1] / span[0] < box_aspect:
+        span[1] = span[0] * box_aspect
+    else:
+        span[0] = span[1] / box_aspect
+    return (centre[0] - span[0] / 2, centre[0] + span[0] / 2), (
+        centre[1] - span[1] / 2,
+        centre[1] + span[1] / 2,
+    )

@@ -1,0 +1,105 @@
+"""Which step each frame shows, and for how long.
+
+Short traces show every step; long ones (DBSCAN point by point, 999 merges)
+show the early steps one by one and stride through the rest, within a frame
+budget. The first frame pauses and the last holds: durations, not duplicated
+frames, so the GIF stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from animate.errors import UserError
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long frames last, in milliseconds (GIFs store 10 ms units)."""
+
+    step_ms: int = 500
+    first_ms: int = 1500
+    hold_ms: int = 3000
+    max_frames: int = 90
+
+    def __post_init__(self):
+        for name in ("step_ms", "first_ms", "hold_ms"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 20:
+                raise UserError(
+                    f"{name} must be a whole number of milliseconds >= 20, got {value!r}"
+                )
+        if (
+            isinstance(self.max_frames, bool)
+            or not isinstance(self.max_frames, int)
+            or (self.max_frames < 2)
+        ):
+            raise UserError(f"max_frames must be a whole number >= 2, got {self.max_frames!r}")
+
+
+def select_steps(n_steps, max_frames, focus="head", head=None):
+    """Indices of the steps to show: all if they fit, else the first ``head``
+    one by one and the rest at a growing stride, always ending on the last step.
+
+    ``focus="tail"`` mirrors it: early steps in strides, the last ones one by
+    one (the last merges of a merge tree are the interesting ones).
+    """
+    if n_steps <= max_frames:
+        return np.arange(n_steps)
+    if focus == "tail":
+        return (n_steps - 1 - select_steps(n_steps, max_frames, "head", head))[::-1]
+    head = max_frames // 3 if head is None else min(head, max_frames - 2)
+    rest = np.geomspace(1, n_steps - head, max_frames - head).round().astype(int) + head - 1
+    return np.unique(np.concatenate([np.arange(head), rest, [n_steps - 1]]))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Frames of one or several aligned panels.
+
+    ``frames[f][p]`` is the step panel ``p`` shows in frame ``f``;
+    ``durations[f]`` its length in ms. A panel that has finished holds its
+    final step while the others go on.
+    """
+
+    frames: tuple
+    durations: tuple
+
+    @classmethod
+    def aligned(cls, step_counts, timing=Timing(), weights=None, focus=None):
+        """A timeline for panels with ``step_counts`` steps each.
+
+        ``focus`` (optional, one per panel) is "head" or "tail", see :func:`select_steps`.
+
+        ``weights`` (optional, one sequence per panel, indexed by step) scales a
+        frame's duration: the longest weight among the panels' current steps wins.
+        """
+        focus = focus or ["head"] * len(step_counts)
+        selections = [select_steps(n, timing.max_frames, f) for n, f in zip(step_counts, focus)]
+        n_frames = max(len(s) for s in selections)
+        frames = tuple(
+            tuple(int(sel[min(f, len(sel) - 1)]) for sel in selections) for f in range(n_frames)
+        )
+        durations = []
+        for _f, steps in enumerate(frames):
+            scale = 1.0
+            if weights is not None:
+                scale = max(w[s] for w, s in zip(weights, steps))
+            durations.append(_tens(timing.step_ms * scale))
+        durations[0] = max(durations[0], timing.first_ms)
+        durations[-1] = max(durations[-1], timing.hold_ms)
+        return cls(frames, tuple(_tens(d) for d in durations))
+
+    @property
+    def total_ms(self):
+        return sum(self.durations)
+
+    def __len__(self):
+        return len(self.frames)
+
+
+def _tens(ms):
+    # GIF delays are stored in 10 ms units and truncated: keep multiples of 10.
+    return int(max(20, round(ms / 10) * 10))

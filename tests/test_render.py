@@ -1,0 +1,178 @@
+"""Frames show what the trace says; GIFs loop, last as long as promised, repeat byte for byte."""
+
+import itertools
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image, ImageSequence
+
+import animate
+from animate.encode import Quantiser, palette_for, write_gif
+from animate.render import frames, style
+from animate.render.timeline import Timeline, Timing, select_steps
+
+
+@pytest.fixture(scope="module")
+def kmeans_trace():
+    X, y = animate.datasets.make("gaussians4", n_samples=300, random_state=0)
+    return animate.run("kmeans", X, y=y, n_clusters=4, init=X[[0, 1, 2, 3]])
+
+
+def _read_gif(path):
+    with Image.open(path) as im:
+        info = dict(im.info)
+        images = [
+            (np.asarray(f.convert("RGB")).copy(), f.info["duration"])
+            for f in ImageSequence.Iterator(im)
+        ]
+    return info, images
+
+
+def _rgb(colour):
+    return np.round(np.array(to_rgb(colour)) * 255).astype(int)
+
+
+def test_gif_loops_forever_with_promised_size_and_duration(tmp_path, kmeans_trace):
+    path = animate.render(
+        kmeans_trace,
+        tmp_path / "k.gif",
+        size=(480, 480),
+        step_ms=300,
+        first_ms=1000,
+        hold_ms=2000,
+        side_panel=False,
+    )
+    info, images = _read_gif(path)
+    assert info["loop"] == 0
+    assert images[0][0].shape == (480, 480, 3)
+    n = len(kmeans_trace.steps)
+    assert sum(d for _, d in images) == 1000 + 300 * (n - 2) + 2000
+    assert images[0][1] == 1000 and images[-1][1] == 2000
+
+
+def test_centre_is_drawn_in_its_cluster_colour_where_the_centre_is(kmeans_trace):
+    (first, _), *_, (last, _) = list(frames([kmeans_trace], size=(480, 480)))
+    # Find the final centres' pixels through the axes transform of a fresh render.
+    from animate.render import figure, projection
+
+    canvas = figure.Canvas((480, 480))
+    box = canvas.panels[0].data.get_position()
+    aspect = box.height * 480 / (box.width * 480)
+    view = projection.View(kmeans_trace.X)
+    xlim, ylim = projection.fitted_limits(view.points(kmeans_trace.X), aspect)
+    found = 0
+    for centre in kmeans_trace.final.centers:
+        px = box.x0 * 480 + (centre[0] - xlim[0]) / (xlim[1] - xlim[0]) * box.width * 480
+        py = 480 - (box.y0 * 480 + (centre[1] - ylim[0]) / (ylim[1] - ylim[0]) * box.height * 480)
+        patch = (
+            last[int(py) - 3 : int(py) + 4, int(px) - 3 : int(px) + 4].reshape(-1, 3).astype(int)
+        )
+        cluster_colours = [_rgb(c) for c in style.CLUSTER_COLOURS[:4]]
+        found += any((np.abs(patch - c).sum(axis=1) < 30).any() for c in cluster_colours)
+    assert found == 4
+    assert not np.array_equal(first, last)
+
+
+def test_points_are_grey_before_the_first_assignment_and_coloured_after(kmeans_trace):
+    images = [img for img, _ in frames([kmeans_trace], size=(480, 480), side_panel=False)]
+    grey, blue = _rgb(style.UNASSIGNED), _rgb(style.CLUSTER_COLOURS[0])
+
+    def count(img, colour):
+        return int((np.abs(img.astype(int) - colour).sum(axis=2) < 12).sum())
+
+    assert count(images[0], grey) > 200
+    assert count(images[1], grey) < count(images[0], grey) / 5
+    assert count(images[-1], blue) > 100
+
+
+def test_consecutive_frames_differ_where_a_step_changed_something(kmeans_trace):
+    images = [img for img, _ in frames([kmeans_trace], size=(480, 480), side_panel=False)]
+    for a, b in itertools.pairwise(images):
+        assert (a != b).any(axis=2).sum() > 50
+
+
+def test_same_inputs_give_byte_identical_files(tmp_path, kmeans_trace):
+    a = animate.render(kmeans_trace, tmp_path / "a.gif")
+    b = animate.render(kmeans_trace, tmp_path / "b.gif")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_compare_aligns_timelines_and_agrees_on_colours(tmp_path):
+    X, y = animate.datasets.make("blobs", n_samples=200, centers=3, random_state=0)
+    quick = animate.run("kmeans", X, y=y, n_clusters=3, init=X[[0, 1, 2]])
+    slow = animate.run(
+        "kmeans", X, y=y, n_clusters=3, init=X[[5, 5, 5]] + [[0, 0], [0.1, 0], [0, 0.1]]
+    )
+    path = animate.compare(
+        [quick, slow], tmp_path / "c.gif", size=(640, 360), step_ms=200, first_ms=200, hold_ms=1000
+    )
+    info, images = _read_gif(path)
+    longest = max(len(quick.steps), len(slow.steps))
+    assert sum(d for _, d in images) == 200 * (longest - 1) + 1000
+    assert info["loop"] == 0 and images[0][0].shape == (360, 640, 3)
+
+
+def test_timeline_strides_long_traces_within_budget():
+    picked = select_steps(5000, 80)
+    assert len(picked) <= 80 and picked[0] == 0 and picked[-1] == 4999
+    assert (np.diff(picked[:20]) == 1).all()
+    tail = select_steps(5000, 80, focus="tail")
+    assert (np.diff(tail[-20:]) == 1).all() and tail[0] == 0
+    timeline = Timeline.aligned([3, 7], Timing(step_ms=100, first_ms=500, hold_ms=900))
+    assert timeline.frames[-1] == (2, 6) and timeline.durations == (
+        500,
+        100,
+        100,
+        100,
+        100,
+        100,
+        900,
+    )
+    with pytest.raises(animate.UserError, match="step_ms"):
+        Timing(step_ms=5)
+
+
+def test_palette_keeps_white_and_style_colours_exact():
+    frame = np.full((40, 40, 3), 255, np.uint8)
+    frame[:20] = _rgb(style.CLUSTER_COLOURS[1])
+    palette = palette_for([frame])
+    assert len(palette) <= 255
+    quantise = Quantiser(palette)
+    mapped = palette[quantise(frame)]
+    np.testing.assert_array_equal(mapped, frame)
+
+
+def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
+    import imageio.v3 as iio
+
+    def half_write(path, *args, **kwargs):
+        with open(path, "wb") as fh:
+            fh.write(b"GIF89a partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(iio, "imwrite", half_write)
+    target = tmp_path / "broken.gif"
+    with pytest.raises(OSError, match="disk full"):
+        write_gif([np.zeros((20, 20, 3), np.uint8)] * 2, [100, 100], target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_is_a_user_error(tmp_path, kmeans_trace):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(animate.UserError, match="cannot write"):
+        animate.render(kmeans_trace, blocker / "sub" / "k.gif")
+    with pytest.raises(animate.UserError, match="size"):
+        animate.render(kmeans_trace, tmp_path / "k.gif", size=(10, 10))
+    with pytest.raises(animate.UserError, match="unknown render option"):
+        animate.render(kmeans_trace, tmp_path / "k.gif", colour="red")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_d_greater_than_two_is_drawn_through_pca(tmp_path):
+    X, y = animate.datasets.make("blobs", n_samples=150, centers=3, n_features=4, random_state=0)
+    trace = animate.run("kmeans", X, y=y, n_clusters=3, init=X[:3])
+    images = [img for img, _ in frames([trace], size=(400, 400), side_panel=False)]
+    blue = _rgb(style.CLUSTER_COLOURS[0])
+    assert (np.abs(images[-1].astype(int) - blue).sum(axis=2) < 12).sum() > 30
