@@ -70,24 +70,36 @@ def _unique_rows(rgb):
 
 
 class Quantiser:
-    """Maps RGB frames to indices of one palette through a 6-bit lookup table."""
+    """Maps RGB frames to indices of one palette through a 6-bit-per-channel lookup table.
 
-    def __init__(self, palette):
+    Only the table cells that occur in the frames are computed, so building it
+    costs a few milliseconds instead of a nearest-colour search over 2**18 cells.
+    """
+
+    def __init__(self, palette, frames):
         self.palette = palette
-        levels = (np.arange(2**_BITS) << (8 - _BITS)) + (1 << (7 - _BITS))
-        cells = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), -1).reshape(-1, 3)
-        _, nearest = cKDTree(palette.astype(float)).query(cells.astype(float))
-        self.lut = nearest.astype(np.uint8)
-        # The palette's own colours map to themselves exactly (white stays ffffff).
-        self.lut[self._cell(palette)] = np.arange(len(palette), dtype=np.uint8)
+        self.cells = [_cell(frame) for frame in frames]
+        occupied = np.zeros(2 ** (3 * _BITS), dtype=bool)
+        for cells in self.cells:
+            occupied[cells] = True
+        wanted = np.flatnonzero(occupied)
+        levels = np.stack([wanted >> (2 * _BITS), (wanted >> _BITS) & 63, wanted & 63], axis=1)
+        centres = (levels << (8 - _BITS)) + (1 << (7 - _BITS))
+        self.lut = np.zeros(2 ** (3 * _BITS), dtype=np.uint8)
+        self.lut[wanted] = cKDTree(palette.astype(float)).query(centres.astype(float))[1]
+        # The palette's own colours map to themselves exactly (white stays ffffff);
+        # where two share a cell the earlier, a named style colour, wins.
+        order = np.arange(len(palette))[::-1]
+        self.lut[_cell(palette)[order]] = order.astype(np.uint8)
 
-    @staticmethod
-    def _cell(rgb):
-        q = (rgb >> (8 - _BITS)).astype(np.int64)
-        return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
+    def indexed(self):
+        """The frames as palette indices, (n_frames, h, w) uint8."""
+        return np.stack([self.lut[cells] for cells in self.cells])
 
-    def __call__(self, frame):
-        return self.lut[self._cell(frame)]
+
+def _cell(rgb):
+    q = (np.asarray(rgb) >> (8 - _BITS)).astype(np.int32)
+    return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
 
 
 def write_gif(frames, durations, path):
@@ -102,28 +114,40 @@ def write_gif(frames, durations, path):
     if not frames:
         raise UserError("there are no frames to write")
     palette = palette_for(frames[:: max(1, len(frames) // 8)])
-    quantise = Quantiser(palette)
-    indexed = np.stack([quantise(f) for f in frames])
-    padded = np.zeros((256, 3), np.uint8)
-    padded[: len(palette)] = palette
+    indexed = Quantiser(palette, frames).indexed()
     path = Path(path)
+    full_palette = _fill_palette(palette).tobytes()
 
     def write(tmp):
-        iio.imwrite(
-            tmp,
-            indexed,
-            extension=".gif",
-            plugin="pillow",
-            mode="P",
-            palette=padded.tobytes(),
-            duration=[int(d) for d in durations],
-            loop=0,
-            optimize=True,
-            disposal=1,
-        )
+        with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as gif:
+            gif.write(
+                indexed,
+                mode="P",
+                is_batch=True,
+                duration=[int(d) for d in durations],
+                loop=0,
+                optimize=True,
+                disposal=1,
+            )
+            # The palette travels on the images: passed as save(palette=...), pillow
+            # re-matches it colour by colour for every frame (~90 ms a frame).
+            for image in gif.images_to_write:
+                image.putpalette(full_palette)
 
     atomic_write(path, write)
     return path
+
+
+def _fill_palette(palette):
+    """``palette`` padded to 256 distinct colours.
+
+    Pillow looks each palette colour up once per frame and falls into a slow
+    quadratic search on duplicates, such as the black rows of zero padding.
+    """
+    taken = {tuple(c) for c in palette.tolist()}
+    spare = (c for c in ((1, 2, v) for v in range(256)) if c not in taken)
+    extra = [next(spare) for _ in range(256 - len(palette))]
+    return np.vstack([palette, np.array(extra, dtype=np.uint8).reshape(-1, 3)])
 
 
 def atomic_write(path, write):

@@ -7,11 +7,23 @@ and meanings are scikit-learn's.
 """
 
 from animate.algorithms._affinity import affinity
+from animate.algorithms._agglomerative import agglomerative
 from animate.algorithms._dbscan import dbscan
+from animate.algorithms._em import em
 from animate.algorithms._kmeans import kmeans
+from animate.algorithms._meanshift import estimate_bandwidth, meanshift
 from animate.errors import UserError
 
-ALGORITHMS = ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative")
+ALGORITHMS = (
+    "kmeans",
+    "em",
+    "meanshift",
+    "affinity",
+    "dbscan",
+    "em",
+    "estimate_bandwidth",
+    "agglomerative",
+)
 ALIASES = {
     "gmm": "em",
     "affinity_propagation": "affinity",
@@ -20,7 +32,14 @@ ALIASES = {
     "mean_shift": "meanshift",
 }
 
-_GENERATORS = {"kmeans": kmeans, "affinity": affinity, "dbscan": dbscan}
+_GENERATORS = {
+    "kmeans": kmeans,
+    "em": em,
+    "meanshift": meanshift,
+    "affinity": affinity,
+    "dbscan": dbscan,
+    "agglomerative": agglomerative,
+}
 
 
 def canonical(name):
@@ -39,4 +58,15 @@ def generator(name):
     return _GENERATORS[canonical(name)]
 
 
-__all__ = ["ALGORITHMS", "ALIASES", "affinity", "canonical", "dbscan", "generator", "kmeans"]
+__all__ = [
+    "ALGORITHMS",
+    "ALIASES",
+    "affinity",
+    "agglomerative",
+    "canonical",
+    "dbscan",
+    "em",
+    "estimate_bandwidth",
+    "generator",
+    "kmeans",
+]

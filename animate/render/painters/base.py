@@ -61,6 +61,8 @@ class ClusterPoints:
         for key, line in ((-2, self.noise), (-1, self.unassigned), *self.lines.items()):
             idx = groups[key]
             line.set_data(self.xy[idx, 0], self.xy[idx, 1])
+            # Hidden lines are skipped when drawing: most slots are empty most of the time.
+            line.set_visible(len(idx) > 0)
 
 
 class Painter:
