@@ -166,7 +166,7 @@ def frames(
         panel = canvas.panels[p]
         box = panel.data.get_position()
         aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
-        limits = fitted_limits(view.points(trace.X), aspect)
+        limits = fitted_limits(cls.extent(trace, view), aspect)
         anchor = _anchor(trace, traces[0], painters)
         painters.append(
             cls(trace, panel, canvas, view, limits, indices, anchor, **_options_for(cls, options))

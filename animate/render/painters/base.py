@@ -91,6 +91,11 @@ class Painter:
                 self.side_title, fontsize=style.FONT_SIZES["panel"], color=style.INK
             )
 
+    @classmethod
+    def extent(cls, trace, view):
+        """Points (m, 2) the panel's fixed axis limits must hold: by default the data."""
+        return view.points(trace.X)
+
     def slots_of(self, index, labels=None):
         """Colour slot of every point at step ``index``."""
         step_labels = self.trace.steps[index].labels if labels is None else labels

@@ -58,6 +58,12 @@ class KMeansPainter(Painter):
         canvas.animate(*self.trails, *self.crosses)
         self._setup_side()
 
+    @classmethod
+    def extent(cls, trace, view):
+        # Starting centres may lie outside the data; their trails must stay in view.
+        centres = np.vstack([view.points(step.centers) for step in trace.steps])
+        return np.vstack([view.points(trace.X), centres])
+
     def _setup_side(self):
         side = self.panel.side
         self.curve = self.marker = None
