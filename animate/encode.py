@@ -18,6 +18,9 @@ from animate.errors import UserError
 from animate.render import style
 
 _MAX_COLOURS = 255
+# The one palette slot no frame uses: pillow paints a frame's unchanged pixels
+# with it, and runs of one index are what LZW compresses best.
+_TRANSPARENT = 255
 _BITS = 6
 _BLENDS = (0.2, 0.4, 0.6, 0.8)
 
@@ -31,11 +34,7 @@ def palette_for(samples):
     """
     keys = style.key_colours().astype(float)
     white = np.array([255.0, 255.0, 255.0])
-    ink = keys[1]
-    blends = [keys]
-    for t in _BLENDS:
-        blends.append(keys * t + white * (1 - t))
-        blends.append(keys * t + ink * (1 - t))
+    blends = [keys] + [keys * t + white * (1 - t) for t in _BLENDS]
     grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
     base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
     return _add_frequent(base, samples)
@@ -58,7 +57,7 @@ def _add_frequent(base, samples):
     for colour in candidates[: 4 * _MAX_COLOURS]:
         if len(chosen) >= _MAX_COLOURS:
             break
-        if np.min(np.abs(tree_points - colour).sum(axis=1)) > 12:
+        if np.min(np.abs(tree_points - colour).sum(axis=1)) > 24:
             chosen.append(colour.astype(np.uint8))
             tree_points = np.vstack([tree_points, colour])
     return np.array(chosen, dtype=np.uint8)
@@ -128,6 +127,7 @@ def write_gif(frames, durations, path):
                 loop=0,
                 optimize=True,
                 disposal=1,
+                transparency=_TRANSPARENT,
             )
             # The palette travels on the images: passed as save(palette=...), pillow
             # re-matches it colour by colour for every frame (~90 ms a frame).

@@ -175,3 +175,22 @@ def test_d_greater_than_two_is_drawn_through_pca(tmp_path):
     images = [img for img, _ in frames([trace], size=(400, 400), side_panel=False)]
     blue = _rgb(style.CLUSTER_COLOURS[0])
     assert (np.abs(images[-1].astype(int) - blue).sum(axis=2) < 12).sum() > 30
+
+
+def test_voronoi_cells_tile_the_box_and_hold_their_centres():
+    from matplotlib.path import Path as MplPath
+
+    from animate.render.painters.kmeans import voronoi_cells
+
+    box = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 8.0], [0.0, 8.0]])
+    centres = np.random.default_rng(0).uniform([0, 0], [10, 8], (5, 2))
+    cells = voronoi_cells(centres, box)
+
+    def area(p):
+        return 0.5 * abs(
+            np.dot(p[:, 0], np.roll(p[:, 1], 1)) - np.dot(p[:, 1], np.roll(p[:, 0], 1))
+        )
+
+    assert sum(area(c) for c in cells) == pytest.approx(80.0)
+    for centre, cell in zip(centres, cells):
+        assert MplPath(cell).contains_point(centre)

@@ -3,6 +3,9 @@
 Static things (axes, ticks, titles) are drawn into a cached background; the
 artists registered with :meth:`Canvas.animate` are redrawn over it for every
 frame and the pixels grabbed from the Agg buffer. Never a new figure per frame.
+Text that changes every frame (captions, status lines) is drawn onto the
+grabbed pixels with pillow in matplotlib's own DejaVu Sans: matplotlib
+rasterises every glyph anew each frame, which cost more than everything else.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import textwrap
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from PIL import Image, ImageDraw, ImageFont
 
 from animate.errors import UserError
 from animate.render import style
@@ -28,6 +34,37 @@ class Panel:
     side: object
     title: object
     status: object
+
+
+class Label:
+    """A line of text in pixel coordinates (origin top left), drawn on every frame.
+
+    ``anchor`` is pillow's: "ma" centres the text horizontally, its top at ``y``.
+    """
+
+    def __init__(self, x, y, kind, colour, anchor="ma"):
+        self.xy, self.anchor, self.text = (x, y), anchor, ""
+        self.fill = tuple(round(255 * c) for c in to_rgb(colour))
+        size_px = round(style.FONT_SIZES[kind] * style.DPI / 72)
+        self.font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
+
+    def set_text(self, text):
+        self.text = str(text)
+
+    def get_text(self):
+        return self.text
+
+    def draw(self, draw):
+        if self.text:
+            draw.multiline_text(
+                self.xy,
+                self.text,
+                font=self.font,
+                fill=self.fill,
+                anchor=self.anchor,
+                align="center",
+                spacing=3,
+            )
 
 
 class Canvas:
@@ -53,24 +90,19 @@ class Canvas:
         self.title = self._text(
             width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
         )
-        self.caption = self._text(
-            width / 2,
-            bottom - 8,
-            "caption",
-            ha="center",
-            va="top",
-            color=style.INK,
-            animated=caption,
-        )
-        self.caption.set_y((bottom - 6) / height)
+        self.labels = []
+        self.caption = self.label(width / 2, height - bottom + 8, "caption", style.INK)
         self.panels = self._panels(rows, cols, side, top, bottom, side_ratio)
 
-    def _text(self, x, y, kind, animated=False, **kw):
+    def _text(self, x, y, kind, **kw):
         w, h = self.size
-        text = self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
-        if animated:
-            self.animate(text)
-        return text
+        return self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
+
+    def label(self, x, y, kind, colour, anchor="ma"):
+        """A :class:`Label` at (x, y) pixels from the top left, redrawn on every frame."""
+        label = Label(x, y, kind, colour, anchor)
+        self.labels.append(label)
+        return label
 
     def _panels(self, rows, cols, side, top, bottom, side_ratio):
         w, h = self.size
@@ -97,15 +129,7 @@ class Canvas:
                     side_ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED)
                 if single:
                     panel_title = self.title
-                    status = self._text(
-                        w / 2,
-                        h - TITLE_PX - 2,
-                        "status",
-                        ha="center",
-                        va="top",
-                        color=style.MUTED,
-                        animated=True,
-                    )
+                    status = self.label(w / 2, TITLE_PX + 2, "status", style.MUTED)
                 else:
                     cx = x0 + cell_w / 2
                     panel_title = self._text(
@@ -117,15 +141,7 @@ class Canvas:
                         color=style.INK,
                         linespacing=1.3,
                     )
-                    status = self._text(
-                        cx,
-                        y0 + foot - 1,
-                        "status",
-                        ha="center",
-                        va="top",
-                        color=style.MUTED,
-                        animated=True,
-                    )
+                    status = self.label(cx, h - (y0 + foot - 1), "status", style.MUTED)
                 panels.append(Panel(data, side_ax, panel_title, status))
         return panels
 
@@ -158,7 +174,14 @@ class Canvas:
         for artist in self._animated:
             self.figure.draw_artist(artist)
         # The buffer is a view into the canvas: copy before the next draw.
-        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        if not self.labels:
+            return frame
+        image = Image.fromarray(frame)
+        draw = ImageDraw.Draw(image)
+        for label in self.labels:
+            label.draw(draw)
+        return np.asarray(image)
 
 
 def check_size(size):

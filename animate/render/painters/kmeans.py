@@ -4,12 +4,11 @@ regions lightly shaded, and the within-cluster sum of squares beside it."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.painters.base import Painter, format_number
-
-_GRID = 160
 
 
 class KMeansPainter(Painter):
@@ -22,21 +21,14 @@ class KMeansPainter(Painter):
         k = len(self.centers[0])
         self.regions = None
         if voronoi and view.n_features <= 2:
-            self._grid = _grid_points(limits)
-            self.regions = self.ax.imshow(
-                np.ones((_GRID, _GRID, 3)),
-                origin="lower",
-                extent=(*limits[0], *limits[1]),
-                interpolation="nearest",
-                zorder=0,
-                aspect="auto",
-            )
+            # For d > 2 the cells of the projected centres are not the real partition.
+            self._box = np.array([[x, y] for x in limits[0] for y in limits[1]])[[0, 1, 3, 2]]
+            self.regions = PolyCollection([], linewidths=0, antialiaseds=False, zorder=0)
+            self.ax.add_collection(self.regions)
             canvas.animate(self.regions)
         self.trails = [
             self.ax.add_line(
-                Line2D(
-                    [], [], lw=1.2, color=style.INK, alpha=0.6, marker=".", markersize=3, zorder=3
-                )
+                Line2D([], [], lw=1.2, color=style.MUTED, marker=".", markersize=3, zorder=3)
             )
             for _ in range(k)
         ]
@@ -103,11 +95,11 @@ class KMeansPainter(Painter):
             cross.set_data([path[-1, 0]], [path[-1, 1]])
             cross.set_markerfacecolor(style.cluster_colour(centre_slots[j]))
         if self.regions is not None:
-            self.regions.set_data(
-                _regions(
-                    self._grid, self.centers[index], centre_slots, assigned=step.phase != "init"
-                )
-            )
+            assigned = step.phase != "init"
+            cells = voronoi_cells(self.centers[index], self._box) if assigned else []
+            self.regions.set_verts(cells)
+            self.regions.set_facecolors([style.tint(style.cluster_colour(s)) for s in centre_slots])
+
         if self.curve is not None:
             xs, ys = _inertia_curve(self.trace.steps[: index + 1])
             self.curve.set_data(xs, ys)
@@ -132,19 +124,35 @@ class KMeansPainter(Painter):
         )
 
 
-def _grid_points(limits):
-    xs = np.linspace(*limits[0], _GRID)
-    ys = np.linspace(*limits[1], _GRID)
-    gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])
+def voronoi_cells(centers, box):
+    """The Voronoi cell of every centre inside the convex polygon ``box`` (m, 2).
+
+    Each cell is the box clipped by the half-planes nearer its centre than each
+    other centre: k polygons draw far faster than a raster of nearest centres.
+    """
+    cells = []
+    for i, centre in enumerate(centers):
+        cell = box
+        for j, other in enumerate(centers):
+            if j != i and len(cell):
+                normal = other - centre
+                cell = _clip(cell, normal, normal @ (centre + other) / 2)
+        cells.append(cell)
+    return cells
 
 
-def _regions(grid, centers, slots, assigned):
-    if not assigned:
-        return np.ones((_GRID, _GRID, 3))
-    nearest = np.argmin(((grid[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2), axis=1)
-    tints = np.array([style.tint(style.cluster_colour(s)) for s in slots])
-    return tints[nearest].reshape(_GRID, _GRID, 3)
+def _clip(polygon, normal, offset):
+    """The part of a convex polygon where ``point @ normal <= offset``."""
+    inside = polygon @ normal <= offset
+    out = []
+    for k in range(len(polygon)):
+        a, b = polygon[k], polygon[(k + 1) % len(polygon)]
+        if inside[k]:
+            out.append(a)
+        if inside[k] != inside[(k + 1) % len(polygon)]:
+            t = (offset - a @ normal) / ((b - a) @ normal)
+            out.append(a + t * (b - a))
+    return np.array(out).reshape(-1, 2)
 
 
 def _inertia_curve(steps):
