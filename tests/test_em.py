@@ -7,7 +7,6 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
-from threadpoolctl import threadpool_limits
 
 from animate import UserError
 from animate.algorithms._em import em
@@ -21,13 +20,6 @@ DATASETS = {
     "blobs3d": (dict(name="blobs", n_features=3), 3),
     "blobs4d": (dict(name="blobs", n_features=4), 4),
 }
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    # The matrices are tiny: BLAS threads only contend, which on a busy machine is 10x slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def data(key):
