@@ -109,7 +109,8 @@ def meanshift(
         "bandwidth": float(bandwidth),
     }
     n_live = int(np.count_nonzero(merged_into >= 0))
-    message = f"Merge: {_plural(n_live, 'window')} collapse into {_plural(len(centers), 'mode')}"
+    verb = "collapses" if n_live == 1 else "collapse"
+    message = f"Merge: {_plural(n_live, 'window')} {verb} into {_plural(len(centers), 'mode')}"
     if n_live < len(kernels):
         message += f", {_plural(len(kernels) - n_live, 'empty window')} dropped"
     yield Step(iteration, "merge", np.full(len(X), -1), message, **common)
@@ -178,7 +179,8 @@ def _climb(n_samples, seeds, look, bandwidth, max_iter, kernel, where):
     done = np.zeros(len(kernels), dtype=np.int64)  # scikit-learn's per-seed iteration count
     last_strength = strength.copy()  # of the window whose mean is the kernel's position
     message = (
-        f"Start: {_plural(len(kernels), 'window')} of radius {float(bandwidth):.3g} sit {where}"
+        f"Start: {_plural(len(kernels), 'window')} of radius {float(bandwidth):.3g} "
+        f"{'sits' if len(kernels) == 1 else 'sit'} {where}"
     )
     if dropped.any():
         message += f", {_plural(int(dropped.sum()), 'empty window')} dropped"

@@ -162,7 +162,9 @@ class Canvas:
 
     def set_caption(self, text):
         """Show ``text`` in the caption slot, wrapped to the figure's width."""
-        chars = max(30, int(self.size[0] / (style.FONT_SIZES["caption"] * 0.62)))
+        # An average DejaVu Sans character is about 0.55 em wide; sizes are in points.
+        em_px = style.FONT_SIZES["caption"] * style.DPI / 72
+        chars = max(30, int(self.size[0] / (em_px * 0.55)))
         self.caption.set_text("\n".join(textwrap.wrap(text, chars)[:2]))
 
     def grab(self):

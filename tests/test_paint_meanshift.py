@@ -1,0 +1,207 @@
+"""Mean shift frames: discs of radius bandwidth where the windows are, stopped windows
+unfilled, modes in their cluster's colour, and the gallery scenes within budget."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image, ImageSequence
+
+import animate
+from animate.render import style
+from animate.render.figure import Canvas
+from animate.render.painters import painter_for
+from animate.render.painters.meanshift import _FILL_ALPHA, _WINDOW, _spread
+from animate.render.projection import View, fitted_limits
+from animate.scenes import load_scene
+
+SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def _rgb(colour):
+    return np.round(np.array(to_rgb(colour)) * 255).astype(int)
+
+
+def paint(trace, size=(400, 400), **options):
+    """The painter on its own canvas, as the renderer builds it, and a frame function."""
+    canvas = Canvas(size)
+    cls = painter_for("meanshift")
+    view = View(trace.X)
+    box = canvas.panels[0].data.get_position()
+    limits = fitted_limits(cls.extent(trace, view), box.height * size[1] / (box.width * size[0]))
+    steps = list(range(len(trace.steps)))
+    painter = cls(trace, canvas.panels[0], canvas, view, limits, steps, trace.y, **options)
+
+    def frame(index):
+        painter.show(index)
+        return canvas.grab().astype(int)
+
+    return painter, frame
+
+
+def pixel(painter, image, xy):
+    """Row and column of data point ``xy`` in ``image``."""
+    x, y = painter.ax.transData.transform(np.asarray(xy, dtype=float))
+    return round(image.shape[0] - y), round(x)
+
+
+def near(image, rc, colour, radius=2, tol=40):
+    """Whether ``colour`` appears within ``radius`` pixels of (row, col)."""
+    r, c = rc
+    patch = image[r - radius : r + radius + 1, c - radius : c + radius + 1].reshape(-1, 3)
+    return bool((np.abs(patch - _rgb(colour)).sum(axis=1) < tol).any())
+
+
+def count(image, colour, tol=12):
+    return int((np.abs(image - np.asarray(colour)).sum(axis=2) < tol).sum())
+
+
+@pytest.fixture(scope="module")
+def window():
+    X, y = animate.datasets.make("blobs", n_samples=300, centers=1, random_state=0)
+    return animate.run("meanshift", X, y=y, bandwidth=1.2, seeds=[[-1.0, 6.3]])
+
+
+@pytest.fixture(scope="module")
+def clouds():
+    X, y = animate.datasets.make("gaussians4", n_samples=300, random_state=0)
+    return animate.run("meanshift", X, y=y, bandwidth=4.0, bin_seeding=True)
+
+
+def test_one_window_is_a_disc_of_radius_bandwidth_that_moves_with_its_kernel(window):
+    painter, frame = paint(window)
+    step = 3
+    image = frame(step)
+    here = window.steps[step].kernels[0]
+    start = window.steps[0].kernels[0]
+    # The moving kernel's dot is where the kernel is, its rim one bandwidth to each side.
+    assert near(image, pixel(painter, image, here), _WINDOW, radius=1)
+    for side in ([1.2, 0.0], [-1.2, 0.0], [0.0, 1.2]):
+        assert near(image, pixel(painter, image, here + side), _WINDOW)
+    assert not near(image, pixel(painter, image, start), _WINDOW, radius=1)
+    assert f"# points: {window.steps[step].counts[0]}" in painter.status(step)
+
+
+def test_a_stopped_window_loses_its_fill_and_its_dot_turns_dark(window):
+    painter, frame = paint(window)
+    last_shift = len(window.steps) - 3
+    assert window.steps[last_shift].stopped.all() and not window.steps[1].stopped.any()
+    tint = np.round(255 - _FILL_ALPHA * (255 - _rgb(_WINDOW)))
+    moving, stopped = frame(1), frame(last_shift)
+    filled = count(moving, tint)
+    assert filled > 2000
+    # What is left of the tint is the anti-aliased rim.
+    assert count(stopped, tint) < filled / 20
+    centre = pixel(painter, stopped, window.steps[last_shift].kernels[0])
+    assert near(stopped, centre, style.INK, radius=1)
+
+
+def test_points_are_grey_until_assigned_and_modes_take_their_cluster_colour(clouds):
+    painter, frame = paint(clouds)
+    merge, assign = len(clouds.steps) - 2, len(clouds.steps) - 1
+    before, merged, after = frame(0), frame(merge), frame(assign)
+    grey = _rgb(style.UNASSIGNED)
+    assert count(after, grey) < count(before, grey) / 5
+    assert count(merged, grey) > count(after, grey) * 5
+    for mode, slot in zip(clouds.final.centers, painter.mode_slots, strict=True):
+        colour = style.cluster_colour(slot)
+        assert near(merged, pixel(painter, merged, mode), colour, radius=1)
+        # Before the merge only the climbing windows are in colour.
+        if colour != _WINDOW:
+            assert not near(before, pixel(painter, before, mode), colour, radius=3)
+    # The four clouds keep four different colours.
+    assert len(set(painter.mode_slots)) == 4
+
+
+def test_max_discs_bounds_the_discs_drawn_but_every_window_keeps_its_trail(clouds):
+    orange = lambda image: int(((image[..., 0] - image[..., 2]) > 25).sum())  # noqa: E731
+    few_painter, few = paint(clouds, max_discs=2)
+    _, many = paint(clouds, max_discs=12)
+    first_few, first_many = orange(few(0)), orange(many(0))
+    # A disc of radius bandwidth covers pi r^2 pixels; the kernel dots add a little.
+    r = np.diff(few_painter.ax.transData.transform([[0, 0], [4.0, 0]])[:, 0])[0]
+    assert first_few < 2 * np.pi * r**2 * 1.15 + 60 * len(clouds.steps[0].kernels)
+    assert first_many > 2 * first_few
+    trails = few_painter.trails.get_segments()
+    assert len(trails) == len(clouds.steps[0].kernels)
+
+
+def test_the_discs_chosen_are_spread_and_reach_every_mode():
+    start = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    final = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    modes = np.array([[0.0, 0.0], [10.0, 0.0]])
+    dropped = np.array([False, False, False, False, True])
+    chosen = _spread(start, final, modes, dropped, 3)
+    # One window per mode, then the seed farthest from both; never the dropped one.
+    assert chosen.tolist() == [0, 2, 3]
+    assert _spread(start, final, modes, dropped, 10).tolist() == [0, 1, 2, 3]
+
+
+def test_axes_hold_every_disc_from_start_to_end(clouds):
+    painter, frame = paint(clouds)
+    limits_before = (painter.ax.get_xlim(), painter.ax.get_ylim())
+    frame(len(clouds.steps) - 1)
+    (x0, x1), (y0, y1) = painter.ax.get_xlim(), painter.ax.get_ylim()
+    assert limits_before == ((x0, x1), (y0, y1))
+    kernels = np.vstack([s.kernels for s in clouds.steps])
+    assert (kernels[:, 0] - 4.0 >= x0).all() and (kernels[:, 0] + 4.0 <= x1).all()
+    assert (kernels[:, 1] - 4.0 >= y0).all() and (kernels[:, 1] + 4.0 <= y1).all()
+
+
+def test_more_than_two_features_draw_each_window_with_radius_bandwidth_in_the_plane():
+    X, y = animate.datasets.make("blobs", n_samples=150, centers=3, n_features=4, random_state=0)
+    trace = animate.run("meanshift", X, y=y, bandwidth=3.0, bin_seeding=True, cluster_all=False)
+    painter, frame = paint(trace)
+    image = frame(len(trace.steps) - 1)
+    for mode, slot in zip(painter.modes, painter.mode_slots, strict=True):
+        colour = style.cluster_colour(slot)
+        for side in ([3.0, 0.0], [0.0, -3.0]):
+            assert near(image, pixel(painter, image, mode + side), colour)
+
+
+def _read_gif(path):
+    with Image.open(path) as im:
+        loop = im.info.get("loop")
+        durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]
+    return loop, durations
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scenes")
+    names = ["meanshift_window", "meanshift", "meanshift_bandwidth", "meanshift_circles"]
+    return {name: load_scene(SCENES / f"{name}.toml").render(out) for name in names}
+
+
+@pytest.mark.parametrize(
+    ("name", "budget"),
+    [
+        ("meanshift_window", 1_000_000),
+        ("meanshift", 1_000_000),
+        ("meanshift_bandwidth", 2_000_000),
+        ("meanshift_circles", 1_000_000),
+    ],
+)
+def test_scenes_loop_within_their_size_budget(rendered, name, budget):
+    path = rendered[name]
+    loop, durations = _read_gif(path)
+    assert loop == 0
+    assert 0 < path.stat().st_size < budget
+    assert durations[-1] >= 3000 and sum(durations) > 8000
+
+
+@pytest.mark.parametrize("name", ["meanshift_window", "meanshift"])
+def test_single_window_scenes_last_one_step_per_shift_and_pause_on_the_merge(rendered, name):
+    scene = load_scene(SCENES / f"{name}.toml")
+    trace = scene.traces()[0]
+    step_ms = scene.render_options["step_ms"]
+    _, durations = _read_gif(rendered[name])
+    n_shifts = sum(s.phase == "shift" for s in trace.steps)
+    # first frame, every shift, the merge held 2.5 steps, the final frame held.
+    assert sum(durations) == 1500 + step_ms * n_shifts + 2.5 * step_ms + 3000
+
+
+def test_rendering_a_scene_twice_gives_the_same_bytes(rendered, tmp_path):
+    again = load_scene(SCENES / "meanshift_window.toml").render(tmp_path)
+    assert again.read_bytes() == rendered["meanshift_window"].read_bytes()
