@@ -121,7 +121,9 @@ def affinity(
         _jitter(S, rng)
     yield _init_step(S, R, A, affinity, preference)
     if answer is not None:
-        message = f"All similarities and preferences are equal: {len(answer[0])} exemplar(s)"
+        message = (
+            f"All similarities and preferences are equal: {_count(len(answer[0]), 'exemplar')}"
+        )
         yield _final_step(0, R, A, *answer, preference, message)
         return {"n_iter": 0, "converged": True}
     exemplars, n_iter, converged = yield from _propagate(
@@ -347,21 +349,25 @@ def _update_text(iteration, n_exemplars, unchanged):
     if n_exemplars == 0:
         return f"Iteration {iteration}: points exchange messages; no exemplar stands out yet"
     return (
-        f"Iteration {iteration}: points exchange messages; {n_exemplars} exemplar(s), "
-        f"unchanged for {unchanged} iteration(s)"
+        f"Iteration {iteration}: points exchange messages; {_count(n_exemplars, 'exemplar')}, "
+        f"unchanged for {_count(unchanged, 'iteration')}"
     )
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _final_text(converged, n_exemplars, convergence_iter, max_iter):
     if converged:
         return (
             f"Converged: the exemplars held for {convergence_iter} iterations; each moves to "
-            f"the most central point of its cluster, {n_exemplars} cluster(s)"
+            f"the most central point of its cluster: {_count(n_exemplars, 'cluster')}"
         )
     if n_exemplars:
         return (
-            f"Did not converge in max_iter={max_iter} iterations: these {n_exemplars} "
-            "cluster(s) may be degenerate; raise max_iter or damping"
+            f"Did not converge in max_iter={max_iter} iterations: these "
+            f"{_count(n_exemplars, 'cluster')} may be degenerate; raise max_iter or damping"
         )
     return (
         f"Did not converge in max_iter={max_iter} iterations and found no exemplar, so no "

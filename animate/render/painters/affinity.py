@@ -1,0 +1,347 @@
+"""Affinity propagation: every point tied to its current exemplar, and beside it
+the similarity, responsibility, availability and evidence matrices as heat maps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.markers import MarkerStyle
+
+from animate.errors import UserError
+from animate.render import style
+from animate.render.painters.base import Painter, format_number
+
+MATRICES = {
+    "similarity": "S  similarity",
+    "responsibility": "R  responsibility",
+    "availability": "A  availability",
+    "evidence": "A + R  evidence",
+}
+# A few flat levels rather than a smooth ramp: each level is one exact colour that
+# the GIF palette keeps, so the maps neither band unevenly nor shimmer between frames.
+_LEVELS = 24
+_COLOURMAP = matplotlib.colormaps["viridis"].resampled(_LEVELS)
+# Messages have long tails (an exemplar's self-availability dwarfs the rest):
+# their colour scale spans these percentiles of the whole run, the tails saturate.
+_CLIP = (1.0, 99.0)
+_MARKERS = {
+    shape: MarkerStyle(shape).get_path().transformed(MarkerStyle(shape).get_transform())
+    for shape in style.CLUSTER_MARKERS
+}
+_TITLE_PX, _GAP_PX, _KEY_PX, _STRIP = 15, 12, 24, 0.045
+
+
+class AffinityPainter(Painter):
+    """Points linked to their exemplar; S, R, A and A + R as heat maps beside them.
+
+    Rows and columns of the matrices are ordered by final cluster, so that the
+    clusters show up as blocks; a coloured strip along the top and left edges
+    names each block's cluster. The current exemplars are marked on the
+    diagonals. Above 100 points the matrices show every k-th point (the
+    algorithm's views).
+
+    Parameters
+    ----------
+    matrices : sequence of str, default: all four
+        Which heat maps to show, in order: "similarity", "responsibility",
+        "availability", "evidence".
+    """
+
+    side_title = "similarity and messages"
+
+    def __init__(
+        self,
+        trace,
+        panel,
+        canvas,
+        view,
+        limits,
+        indices,
+        anchor=None,
+        matrices=tuple(MATRICES),
+    ):
+        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+        matrices = _check_matrices(matrices)
+        self.links = LineCollection([], linewidths=0.8, zorder=1)
+        self.ax.add_collection(self.links)
+        # Exemplars as one collection whose markers change shape with their colour slot,
+        # as the points' do: one artist to draw instead of one per (colour, shape).
+        point_size = self.points.lines[0].get_markersize()
+        self.leaders = self.ax.scatter(
+            [], [], s=(2.3 * point_size + 2) ** 2, edgecolors=style.INK, linewidths=0.9, zorder=3
+        )
+        self.verdict = self.ax.text(
+            0.5,
+            0.97,
+            "not converged",
+            transform=self.ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=style.FONT_SIZES["title"],
+            weight="bold",
+            color=style.HIGHLIGHT,
+            bbox={"facecolor": style.BACKGROUND, "edgecolor": style.INK, "pad": 3},
+            zorder=5,
+        )
+        canvas.animate(self.links, self.leaders, self.verdict)
+        self.maps = []
+        if panel.side is not None:
+            self.maps = self._heat_maps(matrices, indices)
+
+    def _heat_maps(self, names, indices):
+        """One square axes per matrix inside the side panel's room; the side axes hides."""
+        side, data = self.panel.side, self.panel.data
+        side.set_visible(False)
+        width, height = self.canvas.size
+        box, data_box = side.get_position(), data.get_position()
+        # The side axes leaves room on its left for tick labels that heat maps do not need.
+        x0 = box.x0 * width - 40
+        bottom = data_box.y0 * height
+        room = (x0, bottom + _KEY_PX, box.x1 * width - x0, data_box.height * height - _KEY_PX)
+        titles = [MATRICES[name] for name in names]
+        if names == ["similarity"]:
+            titles = [_similarity_title(self.trace)]
+        final = self.trace.final
+        index = final.fields.get("view_index", np.arange(len(self.xy)))
+        rows = Rows(index, _block_order(final.labels[index], final.exemplars))
+        strip = self.slots_of(len(self.trace.steps) - 1)[rows.points]
+        maps = []
+        for name, title, rect in zip(names, titles, _grid(len(names), room)):
+            ax = self.canvas.figure.add_axes(
+                (rect[0] / width, rect[1] / height, rect[2] / width, rect[3] / height)
+            )
+            ax.set_axis_off()
+            _edge_strips(ax, strip, len(index))
+            ax.set_title(title, fontsize=style.FONT_SIZES["status"], color=style.INK, pad=3)
+            maps.append(HeatMap(ax, name, self.trace, indices, rows, self.canvas))
+        self._colour_key((x0, bottom, room[2], _KEY_PX - 8))
+        return maps
+
+    def _colour_key(self, room):
+        """A small low-to-high bar under the heat maps: each map keeps its own fixed scale."""
+        width, height = self.canvas.size
+        x, y, w, h = room
+        ax = self.canvas.figure.add_axes(
+            ((x + w * 0.3) / width, y / height, w * 0.4 / width, h / height)
+        )
+        ax.imshow(np.arange(_LEVELS)[None], cmap=_COLOURMAP, aspect="auto")
+        ax.set_axis_off()
+        for at, text, align in ((-0.02, "low", "right"), (1.02, "high", "left")):
+            ax.text(
+                at,
+                0.5,
+                text,
+                transform=ax.transAxes,
+                ha=align,
+                va="center",
+                fontsize=style.FONT_SIZES["status"],
+                color=style.MUTED,
+            )
+
+    def show(self, index):
+        step = self.trace.steps[index]
+        slots = self.slots_of(index)
+        exemplars = np.asarray(step.exemplars)
+        self.points.show(slots)
+        self.leaders.set_offsets(self.xy[exemplars].reshape(-1, 2))
+        self.leaders.set_paths([_MARKERS[style.cluster_marker(s)] for s in slots[exemplars]])
+        self.leaders.set_facecolors(style.cluster_rgb(slots[exemplars]))
+        assigned = np.flatnonzero(step.labels >= 0)
+        ends = self.xy[exemplars[step.labels[assigned]]]
+        self.links.set_segments(np.stack([self.xy[assigned], ends], axis=1))
+        self.links.set_color(style.cluster_rgb(slots[assigned]))
+        last = index == len(self.trace.steps) - 1
+        self.verdict.set_visible(last and not self.trace.converged)
+        for heat_map in self.maps:
+            heat_map.show(index, exemplars, slots[exemplars])
+
+    def title(self):
+        damping = self.trace.params.get("damping", 0.5)
+        return f"affinity propagation, damping {damping:g}, preference {self._preference()}"
+
+    def _preference(self):
+        value = self.trace.final.preference
+        if np.ndim(value) > 0:
+            return f"{_number(np.min(value))} to {_number(np.max(value))}"
+        median = " (median)" if self.trace.params.get("preference") is None else ""
+        return f"{_number(value)}{median}"
+
+    def outcome(self):
+        clusters = _clusters(self.trace.final.n_exemplars)
+        if self.trace.converged:
+            return f"{clusters}, {self.trace.n_iter} iterations"
+        return f"not converged in {self.trace.n_iter} iterations: {clusters}"
+
+    def status(self, index):
+        step = self.trace.steps[index]
+        if index == len(self.trace.steps) - 1:
+            return ("converged: " if self.trace.converged else "") + self.outcome()
+        count = step.n_exemplars
+        found = f"{count} exemplar{'s' * (count != 1)}" if count else "no exemplar yet"
+        return f"iteration {step.iteration} of {self.trace.n_iter} · {found}"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Which points the matrices hold and in which order.
+
+    ``index``: the points the algorithm kept (all, or every k-th above 100);
+    ``order``: positions into ``index``, grouped by final cluster.
+    """
+
+    index: np.ndarray
+    order: np.ndarray
+
+    @property
+    def points(self):
+        """The point shown in each row."""
+        return self.index[self.order]
+
+
+class HeatMap:
+    """One matrix of the run as a fixed-scale heat map, current exemplars on its diagonal.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    name : str
+        A key of :data:`MATRICES`.
+    trace : Trace
+    indices : sequence of int
+        The steps that will be shown.
+    rows : Rows
+        The points in the rows (and columns), in order.
+    canvas : Canvas
+    """
+
+    def __init__(self, ax, name, trace, indices, rows, canvas):
+        self.ax = ax
+        order = np.ix_(rows.order, rows.order)
+        self.frames = {
+            i: _matrix(trace, i, name)[order].astype(np.float32) for i in _steps(name, indices)
+        }
+        low, high = _scale(trace, name)
+        n = len(rows.order)
+        self.image = ax.imshow(
+            next(iter(self.frames.values())),
+            cmap=_COLOURMAP,
+            vmin=low,
+            vmax=high,
+            interpolation="nearest",
+            extent=(-0.5, n - 0.5, n - 0.5, -0.5),
+            aspect="auto",
+        )
+        # Points outside the view have no row; -1 marks them.
+        self.position = np.full(len(trace.X), -1)
+        self.position[rows.points] = np.arange(n)
+        self.marks = ax.scatter(
+            [], [], s=30, linewidths=0.9, edgecolors=style.BACKGROUND, zorder=3, clip_on=False
+        )
+        canvas.animate(self.marks)
+        if len(self.frames) > 1:
+            canvas.animate(self.image)
+
+    def show(self, index, exemplars, slots):
+        """Draw step ``index``'s matrix with ``exemplars`` marked in their ``slots`` colours."""
+        if len(self.frames) > 1:
+            self.image.set_data(self.frames[index])
+        at = self.position[exemplars]
+        seen = at >= 0
+        self.marks.set_offsets(np.column_stack([at[seen], at[seen]]))
+        self.marks.set_facecolors(style.cluster_rgb(slots[seen]))
+
+
+def _check_matrices(matrices):
+    names = [matrices] if isinstance(matrices, str) else list(matrices)
+    unknown = [m for m in names if m not in MATRICES]
+    if not names or unknown or len(set(names)) != len(names):
+        raise UserError(
+            f"matrices must list some of {', '.join(MATRICES)} (each once), got {matrices!r}"
+        )
+    return names
+
+
+def _block_order(labels, exemplars):
+    """Rows by final cluster, each cluster's exemplar first; unclustered points last."""
+    last = np.where(labels >= 0, labels, labels.max(initial=0) + 1)
+    is_leader = np.isin(np.arange(len(labels)), exemplars)
+    return np.lexsort((~is_leader, last))
+
+
+def _steps(name, indices):
+    # The similarity does not change: one frame holds it.
+    return [0] if name == "similarity" else indices
+
+
+def _matrix(trace, index, name):
+    """Matrix ``name`` at step ``index``: whole, or the algorithm's view of it above 100 points."""
+    if name == "evidence":
+        return _matrix(trace, index, "availability") + _matrix(trace, index, "responsibility")
+    fields = trace.steps[0 if name == "similarity" else index].fields
+    return fields.get(f"{name}_view", fields.get(name))
+
+
+def _scale(trace, name):
+    """Colour limits from the whole run (every step, not only those shown)."""
+    values = np.concatenate(
+        [_matrix(trace, i, name).ravel() for i in _steps(name, range(len(trace.steps)))]
+    )
+    low, high = np.percentile(values, (0, 100) if name == "similarity" else _CLIP)
+    return float(low), float(max(high, low + 1e-9))
+
+
+def _edge_strips(ax, slots, n):
+    """Coloured bars along the top and left edges: which final cluster each row is."""
+    colours = style.cluster_rgb(slots)
+    width = max(_STRIP * n, 0.6)
+    gap = width * 0.5
+    ax.imshow(colours[None], extent=(-0.5, n - 0.5, -0.5 - gap, -0.5 - gap - width), aspect="auto")
+    ax.imshow(
+        colours[:, None], extent=(-0.5 - gap - width, -0.5 - gap, n - 0.5, -0.5), aspect="auto"
+    )
+    ax.set_xlim(-0.5 - gap - width, n - 0.5)
+    ax.set_ylim(n - 0.5, -0.5 - gap - width)
+
+
+def _grid(count, room):
+    """``count`` equal squares (x, y, w, h in pixels) in ``room``, room for a title above each."""
+    x0, y0, width, height = room
+    cols = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / cols)
+    side = min(
+        (width - (cols - 1) * _GAP_PX) / cols,
+        (height - rows * _TITLE_PX - (rows - 1) * _GAP_PX) / rows,
+    )
+    used_w = cols * side + (cols - 1) * _GAP_PX
+    used_h = rows * (side + _TITLE_PX) + (rows - 1) * _GAP_PX
+    left, top = x0 + (width - used_w) / 2, y0 + (height + used_h) / 2
+    squares = []
+    for k in range(count):
+        r, c = divmod(k, cols)
+        bottom = top - (r + 1) * (side + _TITLE_PX) - r * _GAP_PX
+        squares.append(
+            (round(left + c * (side + _GAP_PX)), round(bottom), round(side), round(side))
+        )
+    return squares
+
+
+def _similarity_title(trace):
+    source = "given" if trace.params.get("affinity") == "precomputed" else "−distance²"
+    preference = trace.steps[0].preference
+    if np.ndim(preference) > 0:
+        return f"S = {source}, preferences on the diagonal"
+    return f"S = {source}, diagonal {_number(preference)}"
+
+
+def _number(value):
+    # A true minus sign, as on the axes' tick labels.
+    return format_number(value).replace("-", "−")
+
+
+def _clusters(count):
+    return "no cluster" if count == 0 else f"{count} cluster{'s' * (count != 1)}"
