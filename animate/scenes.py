@@ -178,9 +178,13 @@ def _sweep_panels(data, algorithm, sweep, where):
     panels = []
     for values in itertools.product(*sweep.values()):
         params = dict(zip(names, values))
-        label = ", ".join(f"{k} = {v}" for k, v in params.items())
+        label = ", ".join(f"{k} = {_short(v)}" for k, v in params.items())
         panels.append(PanelSpec(data, {**algorithm, **params}, label))
     return tuple(panels)
+
+
+def _short(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def load_data(spec):

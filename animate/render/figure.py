@@ -173,8 +173,11 @@ class Canvas:
             self.canvas.draw()
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
         for artist in self._animated:
-            self.figure.draw_artist(artist)
+            # Hidden artists cost a call each; grids of panels hide most of theirs.
+            if artist.get_visible():
+                artist.draw(renderer)
         # The buffer is a view into the canvas: copy before the next draw.
         frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
         if not self.labels:
