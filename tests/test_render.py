@@ -194,3 +194,18 @@ def test_voronoi_cells_tile_the_box_and_hold_their_centres():
     assert sum(area(c) for c in cells) == pytest.approx(80.0)
     for centre, cell in zip(centres, cells):
         assert MplPath(cell).contains_point(centre)
+
+
+def test_noise_is_drawn_as_visible_grey_crosses():
+    X, _ = animate.datasets.make("blobs", n_samples=60, centers=2, random_state=0)
+    trace = animate.run("kmeans", X, n_clusters=2, init=X[:2])
+    from animate.render import figure, painters, projection
+
+    canvas = figure.Canvas((320, 320))
+    view = projection.View(X)
+    limits = projection.fitted_limits(view.points(X), 1.0)
+    painter = painters.painter_for("kmeans")(trace, canvas.panels[0], canvas, view, limits, [0])
+    painter.points.show(np.zeros(60, int), noise=np.ones(60, bool))
+    frame = canvas.grab()
+    grey = _rgb(style.NOISE)
+    assert (np.abs(frame.astype(int) - grey).sum(axis=2) < 40).sum() > 60

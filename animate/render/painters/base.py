@@ -30,10 +30,11 @@ class ClusterPoints:
                     edge=style.INK if colour == 6 else None,
                 )
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
-        self.noise = self._line(style.NOISE, "x", size * 0.8)
+        # A cross is drawn by its edge alone: without an edge width it is invisible.
+        self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
         canvas.animate(self.unassigned, self.noise, *self.lines.values())
 
-    def _line(self, colour, marker, size, edge=None):
+    def _line(self, colour, marker, size, edge=None, edge_width=0.4):
         line = Line2D(
             [],
             [],
@@ -42,7 +43,7 @@ class ClusterPoints:
             markersize=size,
             markerfacecolor=colour,
             markeredgecolor=edge or colour,
-            markeredgewidth=0.4 if edge else 0.0,
+            markeredgewidth=edge_width if edge else 0.0,
             zorder=2,
         )
         self.ax.add_line(line)

@@ -1,0 +1,394 @@
+"""DBSCAN: the eps-neighbourhood of the point being explored, clusters growing
+from their core points, border points smaller, noise as grey crosses, and the
+sorted k-distance curve beside it (the plot people read eps from)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.collections import PolyCollection
+from matplotlib.lines import Line2D
+
+from animate.render import style
+from animate.render.painters.base import ClusterPoints, Painter, format_number
+
+# The order p of the Minkowski norm behind each metric whose ball is a simple shape.
+_NORM_ORDER = {
+    "euclidean": 2.0,
+    "l2": 2.0,
+    "manhattan": 1.0,
+    "cityblock": 1.0,
+    "l1": 1.0,
+    "chebyshev": np.inf,
+}
+# Border points are drawn this much smaller than core points.
+_BORDER_SCALE = 0.6
+
+
+class DBSCANPainter(Painter):
+    """Draws a DBSCAN trace: eps-balls, frontier, core / border / noise points.
+
+    The eps-ball is the metric's own ball (a diamond for manhattan, a square
+    for chebyshev) in 2-D; with more features it is drawn for the euclidean
+    metric only, where the ball's shadow on the picture's plane is a disc of
+    radius eps. Other metrics get no ball, only the explored point ringed.
+    The side panel plots every point's distance to its ``min_samples``-th
+    nearest point (itself included), sorted, with eps as a line: points
+    below the line are core points. It is shown when rendering with
+    ``side_panel=True`` (the default of :func:`animate.render`).
+
+    Parameters
+    ----------
+    legend : bool, optional
+        Explain the markers (core, border, noise, frontier) in a corner of
+        the data. Default: only when the trace has the figure to itself.
+    """
+
+    identity = True  # DBSCAN never renumbers a cluster once it has started
+    side_title = "k-distance (sorted)"
+
+    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None, legend=None):
+        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+        # A single panel is captioned "Point 7 ...": name the point and explain the markers.
+        self.narrated = panel.title is canvas.title
+        final = trace.final
+        self.core = np.asarray(final.core, dtype=bool)
+        self.eps = float(final.eps)
+        self.ball = _unit_ball(trace.params, view.n_features)
+        self._layers(canvas)
+        self._overlays(canvas)
+        if self.narrated if legend is None else legend:
+            self._legend(canvas)
+        self.noise = _noise_masks(trace.steps, indices)
+        self.explored = {i: _explored(trace.steps, i) for i in indices}
+        self.kdist = self.rank = self.kmarks = None
+        if panel.side is not None:
+            self._setup_side()
+
+    @classmethod
+    def extent(cls, trace, view):
+        # An eps-ball drawn around a point at the edge of the data must stay in view.
+        xy = view.points(trace.X)
+        if _unit_ball(trace.params, view.n_features) is None:
+            return xy
+        eps = float(trace.final.eps)
+        return np.vstack([xy - eps, xy + eps])
+
+    def _layers(self, canvas):
+        # Core and other points need different sizes, hence two layers of their
+        # own; the base layer (one size for all) is never shown.
+        for line in (self.points.noise, self.points.unassigned, *self.points.lines.values()):
+            line.set_visible(False)
+        size = _marker_size(len(self.xy))
+        self.size = size
+        self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size)
+        self.other_points = ClusterPoints(
+            self.ax, self.xy[~self.core], canvas, size * _BORDER_SCALE
+        )
+        # A cross needs a stroke to be seen at all, and some size to be told from a dot.
+        self.other_points.noise.set_markeredgewidth(1.2 if size > 4 else 0.9)
+        self.other_points.noise.set_markersize(_noise_size(size))
+
+    def _overlays(self, canvas):
+        few = len(self.xy) <= 300
+        self.balls = PolyCollection(
+            [], closed=True, edgecolors="none", linewidths=0, zorder=0.5, antialiased=True
+        )
+        self.ax.add_collection(self.balls)
+        self.outline = self.ax.add_line(
+            Line2D([], [], color=style.INK, lw=1.1, solid_capstyle="butt", zorder=1.5)
+        )
+        self.frontier = self.ax.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markersize=self.size * (1.75 if few else 1.4),
+                markerfacecolor="none",
+                markeredgecolor=style.INK if few else style.MUTED,
+                # Hundreds of rings side by side would merge into a black band.
+                markeredgewidth=0.9 if few else 0.4,
+                zorder=3,
+            )
+        )
+        self.visited = self.ax.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markersize=self.size * 2.2,
+                markerfacecolor="none",
+                markeredgecolor=style.HIGHLIGHT,
+                markeredgewidth=1.8,
+                zorder=4,
+            )
+        )
+        self.name = self.ax.annotate(
+            "",
+            (0, 0),
+            xytext=(0.8 * self.size + 4, 0.8 * self.size + 4),
+            textcoords="offset points",
+            fontsize=style.FONT_SIZES["tick"] + 1,
+            weight="bold",
+            color=style.HIGHLIGHT,
+            zorder=4,
+            # A white halo keeps the number legible over points and rings.
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground=style.BACKGROUND)],
+        )
+        canvas.animate(self.balls, self.outline, self.frontier, self.visited, self.name)
+
+    def _legend(self, canvas):
+        def entry(label, size, colour=style.UNASSIGNED, marker="o", **kw):
+            return Line2D(
+                [], [], ls="none", marker=marker, markersize=size, color=colour, label=label, **kw
+            )
+
+        ring = {"markerfacecolor": "none", "markeredgecolor": style.HIGHLIGHT}
+        handles = [
+            entry("core point", self.size, style.CLUSTER_COLOURS[0]),
+            entry("border point", self.size * _BORDER_SCALE, style.CLUSTER_COLOURS[0]),
+            entry("noise", _noise_size(self.size), style.NOISE, "x", markeredgewidth=1.2),
+            entry("not reached yet", self.size),
+            entry("frontier: core points to explore", self.size * 1.4, markeredgewidth=0.9, **ring),
+            entry("explored now, eps around it", self.size * 1.6, markeredgewidth=1.8, **ring),
+        ]
+        legend = self.ax.legend(
+            handles=handles,
+            loc=_emptiest_corner(self.xy, self.ax.get_xlim(), self.ax.get_ylim()),
+            fontsize=style.FONT_SIZES["tick"],
+            frameon=True,
+            framealpha=1.0,
+            edgecolor=style.GRID,
+            labelcolor=style.INK,
+            handletextpad=0.3,
+            borderpad=0.5,
+        )
+        legend.set_zorder(5)
+        # Over the eps-balls, which are drawn after the cached background.
+        canvas.animate(legend)
+
+    def _setup_side(self):
+        side = self.panel.side
+        k = min(_min_samples(self.trace.params), len(self.xy))
+        kdist = _k_distances(self.trace, k)
+        order = np.argsort(kdist, kind="stable")
+        self.kdist = kdist
+        self.rank = np.empty(len(kdist), dtype=int)
+        self.rank[order] = np.arange(1, len(kdist) + 1)
+        top = max(float(kdist.max()), self.eps) * 1.1
+        side.set_xlim(0, len(kdist) + 1)
+        side.set_ylim(0, top)
+        side.set_xlabel("points, sorted", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
+        side.set_ylabel(
+            f"distance to the {_ordinal(k)} nearest point\n(the point itself is the 1st)",
+            fontsize=style.FONT_SIZES["tick"],
+            color=style.MUTED,
+        )
+        side.grid(color=style.GRID, lw=0.6)
+        few = len(kdist) <= 100
+        side.plot(
+            np.arange(1, len(kdist) + 1),
+            kdist[order],
+            color=style.INK,
+            lw=1.2,
+            marker="o" if few else None,
+            markersize=3,
+        )
+        side.axhline(self.eps, color=style.CLUSTER_COLOURS[3], lw=1.3, ls="--")
+        side.text(
+            0.03,
+            self.eps / top,
+            f"eps = {self.eps:g}: core points below",
+            transform=side.transAxes,
+            color=style.CLUSTER_COLOURS[3],
+            fontsize=style.FONT_SIZES["tick"],
+            va="bottom",
+        )
+        self.kmarks = side.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markersize=6,
+                markerfacecolor="none",
+                markeredgecolor=style.HIGHLIGHT,
+                markeredgewidth=1.5,
+            )
+        )
+        self.canvas.animate(self.kmarks)
+
+    def show(self, index):
+        step = self.trace.steps[index]
+        slots = self.slots_of(index)
+        noise = self.noise[index]
+        self.core_points.show(slots[self.core])
+        self.other_points.show(slots[~self.core], noise=noise[~self.core])
+        explored = self.explored[index]
+        self._show_balls(index, explored)
+        frontier = np.asarray(step.frontier, dtype=int)
+        self.frontier.set_data(self.xy[frontier, 0], self.xy[frontier, 1])
+        marked = [step.visited] if step.visited >= 0 else []
+        self.visited.set_data(self.xy[marked, 0], self.xy[marked, 1])
+        self.name.set_visible(self.narrated and bool(marked))
+        if marked:
+            self.name.xy = tuple(self.xy[step.visited])
+            self.name.set_text(str(step.visited))
+        if self.kmarks is not None:
+            # The visited point's place on the curve says why it is core or not.
+            self.kmarks.set_data(self.rank[marked], self.kdist[marked])
+
+    def _show_balls(self, index, explored):
+        if self.ball is None or len(explored) == 0:
+            self.balls.set_verts([])
+            self.outline.set_data([], [])
+            return
+        shapes = self.xy[explored, None, :] + self.eps * self.ball[None, :, :]
+        self.balls.set_verts(shapes)
+        cluster = self.trace.steps[index].cluster
+        if cluster >= 0:
+            slot = self.slots[index].get(cluster, cluster)
+            fill = style.tint(style.cluster_colour(slot))
+        else:
+            fill = style.GRID
+        self.balls.set_facecolor(fill)
+        # One ball gets an outline; the union of a wave's many balls reads better without.
+        if len(explored) == 1:
+            self.outline.set_data(shapes[0, :, 0], shapes[0, :, 1])
+        else:
+            self.outline.set_data([], [])
+
+    def title(self):
+        params = self.trace.params
+        text = f"DBSCAN, eps = {self.eps:g}, min_samples = {_min_samples(params)}"
+        metric = params.get("metric", "euclidean")
+        if metric != "euclidean":
+            text += f", {metric}" + (f" p = {params['p']:g}" if params.get("p") else "")
+        return text
+
+    def outcome(self):
+        labels = self.trace.final.labels
+        clusters = int(labels.max()) + 1
+        noise = int(np.count_nonzero(labels < 0))
+        return f"{_count(clusters, 'cluster')}, {_count(noise, 'noise point')}"
+
+    def status(self, index):
+        labels = self.trace.steps[index].labels
+        border = int(np.count_nonzero((labels >= 0) & ~self.core))
+        noise = int(np.count_nonzero(self.noise[index]))
+        return (
+            f"{_count(int(labels.max()) + 1, 'cluster')} · "
+            f"core {format_number(int(self.core.sum()))} · border {format_number(border)} · "
+            f"noise {format_number(noise)}"
+        )
+
+
+def _unit_ball(params, n_features):
+    """Outline (m, 2) of the metric's ball of radius 1 in the picture, or None."""
+    metric = params.get("metric", "euclidean")
+    order = _NORM_ORDER.get(metric)
+    if metric == "minkowski":
+        order = float(params.get("p") or 2.0)
+    if n_features == 1 and order is not None:
+        order = 2.0  # on a line every Minkowski ball is the same interval
+    if order is None or (n_features > 2 and order != 2.0):
+        return None
+    # 96 segments: the corners of the diamond and of the square are among the samples.
+    angle = np.linspace(0, 2 * np.pi, 97)
+    unit = np.column_stack([np.cos(angle), np.sin(angle)])
+    if np.isinf(order):
+        norm = np.abs(unit).max(axis=1)
+    else:
+        norm = (np.abs(unit) ** order).sum(axis=1) ** (1 / order)
+    return unit / norm[:, None]
+
+
+def _emptiest_corner(xy, xlim, ylim):
+    """The corner of the axes with the fewest points, for the legend.
+
+    matplotlib's ``loc="best"`` does this search at every draw: far too slow
+    for a legend redrawn on every frame over thousands of points.
+    """
+    u = (xy[:, 0] - xlim[0]) / (xlim[1] - xlim[0])
+    v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
+    corners = {
+        "upper right": (u > 0.55) & (v > 0.65),
+        "upper left": (u < 0.45) & (v > 0.65),
+        "lower left": (u < 0.45) & (v < 0.35),
+        "lower right": (u > 0.55) & (v < 0.35),
+    }
+    return min(corners, key=lambda name: np.count_nonzero(corners[name]))
+
+
+def _noise_masks(steps, indices):
+    """Points shown as noise at each of ``indices``: those visited and found
+    non-core with no cluster yet ("noise for now"), and at the end every point
+    no cluster reached."""
+    wanted = set(indices)
+    seen = np.zeros(len(steps[0].labels), dtype=bool)
+    masks = {}
+    for i, step in enumerate(steps):
+        if step.phase == "visit" and step.visited >= 0:
+            seen[step.visited] = True
+        if i in wanted:
+            unlabelled = step.labels < 0
+            final = step.phase in ("noise", "final")
+            masks[i] = unlabelled if final else seen & unlabelled
+    return masks
+
+
+def _explored(steps, index):
+    """Points whose eps-neighbourhoods step ``index`` explored.
+
+    The visited point when there is one; for a breadth-first wave, the
+    previous step's frontier. A step that groups several waves explored more
+    than that frontier: it shows no balls rather than the wrong ones.
+    """
+    step = steps[index]
+    if step.visited >= 0:
+        return np.array([step.visited])
+    if step.phase != "expand" or index == 0:
+        return np.empty(0, dtype=int)
+    before = steps[index - 1].labels
+    reached = (step.labels >= 0) & (before < 0)
+    # One wave's new frontier is exactly the core points it reached; a group's is fewer.
+    core_reached = np.flatnonzero(reached & step.core)
+    if not np.array_equal(core_reached, np.sort(step.frontier)):
+        return np.empty(0, dtype=int)
+    return np.asarray(steps[index - 1].frontier, dtype=int)
+
+
+def _min_samples(params):
+    # The algorithm's default when the run left it out.
+    return int(params.get("min_samples", 5))
+
+
+def _k_distances(trace, k):
+    """Every point's distance to its k-th nearest point, itself counted first."""
+    from sklearn.neighbors import NearestNeighbors
+
+    metric = trace.params.get("metric", "euclidean")
+    power = {"p": trace.params.get("p") or 2.0} if metric == "minkowski" else {}
+    model = NearestNeighbors(n_neighbors=k, metric=metric, **power)
+    distances, _ = model.fit(trace.X).kneighbors(trace.X)
+    return distances[:, -1]
+
+
+def _marker_size(n_points):
+    # A hand-sized data set gets big markers; thousands of points small ones.
+    return float(np.clip(24.0 / n_points**0.35, 2.6, 10.0))
+
+
+def _noise_size(size):
+    return max(0.75 * size, 3.6)
+
+
+def _ordinal(k):
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _count(value, noun):
+    return f"{value} {noun}" if value == 1 else f"{value} {noun}s"
