@@ -38,7 +38,7 @@ def run(algorithm, X, *, y=None, **params):
         raise UserError(f"y has {len(y)} labels for {len(X)} points; give one label per point")
     func = algorithms.generator(name)
     check_params(name, params)
-    steps, info = _collect(func(X, **params))
+    steps, info = collect(func(X, **params))
     if "best_run" not in info:
         return Trace(name, X, tuple(steps), dict(params), info["n_iter"], info["converged"], y)
     runs = tuple(
@@ -63,7 +63,8 @@ def parameters(algorithm):
     return {name: p.default for name, p in list(signature.parameters.items())[1:]}
 
 
-def _collect(generator):
+def collect(generator):
+    """Run an algorithm's generator to the end: ``(steps, info)``, its Steps and returned dict."""
     steps = []
     while True:
         try:

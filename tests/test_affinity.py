@@ -11,6 +11,7 @@ from sklearn.metrics.pairwise import euclidean_distances, manhattan_distances
 import animate
 import animate.algorithms._checks as checks
 from animate.algorithms._affinity import affinity
+from animate.api import collect
 from animate.datasets import make, validate_data
 
 DATASETS = {
@@ -19,15 +20,6 @@ DATASETS = {
     "moons": lambda: make("moons", n_samples=120, random_state=0)[0],
     "blobs3d": lambda: make("blobs", n_samples=150, n_features=3, random_state=0)[0],
 }
-
-
-def collect(generator):
-    steps = []
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
 
 
 def sklearn_fit(X, **params):

@@ -15,6 +15,7 @@ from sklearn.neighbors import kneighbors_graph
 import animate
 import animate.algorithms._checks as checks
 from animate.algorithms._agglomerative import agglomerative
+from animate.api import collect
 from animate.datasets import make, validate_data
 
 DATASETS = {
@@ -35,15 +36,6 @@ COMBINATIONS = [("ward", "euclidean", "euclidean")] + [
     ]
 ]
 LINKAGES = ("ward", "complete", "average", "single")
-
-
-def collect(generator):
-    steps = []
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
 
 
 def same_clusters(a, b):

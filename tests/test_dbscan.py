@@ -10,17 +10,13 @@ from sklearn.cluster import DBSCAN
 import animate
 from animate.algorithms import _dbscan
 from animate.algorithms._dbscan import dbscan
+from animate.api import collect as run_generator
 from animate.datasets import make, validate_data
 
 
 def collect(X, **params):
     """All steps of a run and its return value."""
-    steps, generator = [], dbscan(X, **params)
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
+    return run_generator(dbscan(X, **params))
 
 
 def assert_same_as_sklearn(X, **params):

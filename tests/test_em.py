@@ -10,6 +10,7 @@ from sklearn.mixture import GaussianMixture
 
 from animate import UserError
 from animate.algorithms._em import em
+from animate.api import collect
 from animate.datasets import make, validate_data
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -26,16 +27,6 @@ def data(key):
     options, n_components = DATASETS[key]
     X, _ = make(**options, n_samples=300, random_state=0)
     return X, n_components
-
-
-def collect(generator):
-    """The steps a generator yields and the dict it returns, as animate.run collects them."""
-    steps = []
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
 
 
 def explicit_init(X, n_components, covariance_type, seed=0):

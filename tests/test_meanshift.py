@@ -10,6 +10,7 @@ from sklearn.cluster import estimate_bandwidth as sklearn_estimate_bandwidth
 
 from animate import UserError
 from animate.algorithms._meanshift import estimate_bandwidth, meanshift
+from animate.api import collect as run_generator
 from animate.datasets import make, validate_data
 
 DATASETS = {
@@ -26,13 +27,7 @@ def data(name, n_samples=300):
 
 
 def collect(X, **params):
-    generator = meanshift(X, **params)
-    steps = []
-    while True:
-        try:
-            steps.append(next(generator))
-        except StopIteration as stop:
-            return steps, stop.value
+    return run_generator(meanshift(X, **params))
 
 
 def sklearn_fit(X, **params):

@@ -86,7 +86,7 @@ class Painter:
         self.xy = view.points(trace.X)
         labels = [trace.steps[i].labels for i in indices]
         self.slots = dict(zip(indices, colour_slots(labels, anchor, self.identity)))
-        self.points = ClusterPoints(self.ax, self.xy, canvas, size=_point_size(len(self.xy)))
+        self.points = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)))
         if panel.side is not None and self.side_title:
             panel.side.set_title(
                 self.side_title, fontsize=style.FONT_SIZES["panel"], color=style.INK
@@ -123,7 +123,24 @@ class Painter:
         raise NotImplementedError
 
 
-def _point_size(n_points):
+def score_curve(side):
+    """The score-per-iteration line and its current-value dot, added to the side axes."""
+    curve = side.add_line(Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3))
+    dot = side.add_line(
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="o",
+            markersize=7,
+            markerfacecolor=style.CLUSTER_COLOURS[3],
+            markeredgecolor=style.INK,
+        )
+    )
+    return curve, dot
+
+
+def point_size(n_points):
     # Markers shrink as points multiply so that clusters stay readable.
     return float(np.clip(9.0 / n_points**0.25, 2.2, 6.5))
 

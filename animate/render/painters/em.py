@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 
 from animate.render import style
-from animate.render.painters.base import Painter, _point_size, format_number
+from animate.render.painters.base import Painter, format_number, point_size, score_curve
 
 SIGMAS = (1, 2, 3)
 # Opacity of the 1, 2 and 3 sigma ellipses' fill and outline. Only the inner one is
@@ -114,20 +114,7 @@ class EMPainter(Painter):
         self._side_artists(side, ys[0], bottom)
 
     def _side_artists(self, side, first, bottom):
-        self.curve = side.add_line(
-            Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3)
-        )
-        self.marker = side.add_line(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="o",
-                markersize=7,
-                markerfacecolor=style.CLUSTER_COLOURS[3],
-                markeredgecolor=style.INK,
-            )
-        )
+        self.curve, self.marker = score_curve(side)
         # A first bound far below the rest would flatten the climb that matters: it is
         # drawn on the floor of the panel as an arrow pointing down, with its value.
         floor = bottom if self.floor is None else self.floor
@@ -195,7 +182,7 @@ class _ShadedPoints:
     def __init__(self, ax, xy, canvas, slots):
         self.xy = xy
         # A little larger than other painters' points: a shade needs area to be seen.
-        size = 1.25 * _point_size(len(xy))
+        size = 1.25 * point_size(len(xy))
         self.lines = np.empty((len(slots) + 1, len(_CERTAINTY)), dtype=object)
         for j, slot in enumerate(slots):
             colour = style.cluster_colour(slot)

@@ -8,7 +8,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import Painter, format_number
+from animate.render.painters.base import Painter, format_number, score_curve
 
 
 class KMeansPainter(Painter):
@@ -67,20 +67,7 @@ class KMeansPainter(Painter):
         side.set_xlabel("iteration", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
         side.yaxis.set_major_formatter(lambda v, _: format_number(v))
         side.grid(color=style.GRID, lw=0.6)
-        self.curve = side.add_line(
-            Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3)
-        )
-        self.marker = side.add_line(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="o",
-                markersize=7,
-                markerfacecolor=style.CLUSTER_COLOURS[3],
-                markeredgecolor=style.INK,
-            )
-        )
+        self.curve, self.marker = score_curve(side)
         self.canvas.animate(self.curve, self.marker)
 
     def show(self, index):
