@@ -76,21 +76,7 @@ def render(
     )
 
 
-def compare(
-    traces,
-    path,
-    *,
-    size=None,
-    cols=None,
-    titles=None,
-    title=None,
-    side_panel=False,
-    step_ms=500,
-    first_ms=1500,
-    hold_ms=3000,
-    max_frames=90,
-    **options,
-):
+def compare(traces, path, **options):
     """Animate several traces side by side in one GIF, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
@@ -110,24 +96,12 @@ def compare(
     title : str, optional
         The figure's title line.
     side_panel, step_ms, first_ms, hold_ms, max_frames, **options
-        As for :func:`render`.
+        As for :func:`render`; ``side_panel`` defaults to False here.
     """
     from animate.encode import write_gif
 
     images, durations = [], []
-    for image, duration in frames(
-        traces,
-        size=size,
-        cols=cols,
-        titles=titles,
-        title=title,
-        side_panel=side_panel,
-        step_ms=step_ms,
-        first_ms=first_ms,
-        hold_ms=hold_ms,
-        max_frames=max_frames,
-        **options,
-    ):
+    for image, duration in frames(traces, **options):
         images.append(image)
         durations.append(duration)
     return write_gif(images, durations, path)
