@@ -21,19 +21,7 @@ SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
 
 
-def render(
-    trace,
-    path,
-    *,
-    size=None,
-    title=None,
-    side_panel=True,
-    step_ms=500,
-    first_ms=1500,
-    hold_ms=3000,
-    max_frames=90,
-    **options,
-):
+def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     """Animate one trace into a GIF.
 
     Parameters
@@ -62,18 +50,8 @@ def render(
     """
     side = side_panel and painter_for(trace.algorithm).side_title is not None
     size = size or (SIDE_SIZE if side else SINGLE_SIZE)
-    return compare(
-        [trace],
-        path,
-        size=size,
-        titles=[title] if title else None,
-        side_panel=side,
-        step_ms=step_ms,
-        first_ms=first_ms,
-        hold_ms=hold_ms,
-        max_frames=max_frames,
-        **options,
-    )
+    titles = [title] if title else None
+    return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
 def compare(traces, path, **options):
