@@ -12,6 +12,7 @@ from animate.api import run
 from animate.errors import UserError
 from animate.render import compare, render
 from animate.scenes import load_scene
+from animate.sweep import sweep
 from animate.trace import Step, Trace
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "load_scene",
     "render",
     "run",
+    "sweep",
 ]

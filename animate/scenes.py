@@ -1,10 +1,11 @@
 """Scene files: a TOML description of one GIF, rendered with one call.
 
 A scene names a data set, an algorithm with its parameters and how to draw
-them. It is one panel, a list of panels (``[[panels]]``, each overriding the
-data or the algorithm), a sweep over parameter values (``[sweep]``: one panel
-per value, a grid for two parameters), or every restart of one run
-(``show = "runs"``). The format is documented in docs/scenes.md.
+them. It is one panel; a list of panels (``[[panels]]``, each overriding the
+data or the algorithm); a grid of data sets x algorithms (``[grid]``); a sweep
+over parameter values (``[sweep]``: one panel per value, a grid for two
+parameters, or with ``over = "time"`` one frame per value); or every restart
+of one run (``show = "runs"``). The format is documented in docs/scenes.md.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from animate import datasets
-from animate.api import run
+from animate.api import parameters, run
 from animate.errors import UserError
+from animate.sweep import short, sweep
 
 _TOP_KEYS = {
     "title",
@@ -27,6 +29,7 @@ _TOP_KEYS = {
     "render",
     "panels",
     "sweep",
+    "grid",
     "show",
 }
 _RENDER_KEYS = {
@@ -37,23 +40,32 @@ _RENDER_KEYS = {
     "max_frames",
     "side_panel",
     "cols",
+    "ari",
     "options",
 }
-_PANEL_KEYS = {"title", "data", "algorithm"}
+_PANEL_KEYS = {"title", "data", "algorithm", "sweep"}
+_GRID_KEYS = {"data", "algorithms"}
 
 
 @dataclass(frozen=True)
 class PanelSpec:
-    """One panel: which data, which algorithm with which parameters."""
+    """One panel: which data, which algorithm with which parameters.
+
+    ``sweep`` is ``(parameter, values)`` when the panel changes one parameter
+    over time, one frame per value.
+    """
 
     data: dict
     algorithm: dict
     title: str | None = None
+    sweep: tuple | None = None
 
     def make_trace(self):
         X, y = load_data(self.data)
         params = dict(self.algorithm)
         name = params.pop("name")
+        if self.sweep is not None:
+            return sweep(name, X, *self.sweep, y=y, **params)
         return run(name, X, y=y, **params)
 
 
@@ -119,15 +131,20 @@ def load_scene(path):
         raise UserError(f"scene file {path} is not valid TOML: {exc}") from None
     where = f"scene {path.name}"
     _check_keys(spec, _TOP_KEYS, where)
-    for key in ("title", "data", "algorithm"):
+    required = ("title",) if "grid" in spec else ("title", "data", "algorithm")
+    for key in required:
         if key not in spec:
             raise UserError(
-                f"{where} has no {key!r}; every scene needs title, [data] and [algorithm]"
+                f"{where} has no {key!r}; every scene needs a title, and [data] and "
+                "[algorithm] unless it is a [grid]"
             )
     render_options = _table(spec, "render", where)
     _check_keys(render_options, _RENDER_KEYS, f"{where} [render]")
     if "size" in render_options:
         render_options["size"] = tuple(render_options["size"])
+    panels = _panels(spec, where)
+    if "grid" in spec:
+        render_options.setdefault("cols", len(spec["grid"]["algorithms"]))
     show = spec.get("show", "steps")
     if show not in ("steps", "runs"):
         raise UserError(f"{where}: show must be 'steps' or 'runs', got {show!r}")
@@ -136,39 +153,66 @@ def load_scene(path):
         _text(spec, "title", where),
         _text(spec, "description", where, ""),
         spec.get("output", path.stem + ".gif"),
-        _panels(spec, where),
+        panels,
         render_options,
         show,
     )
 
 
 def _panels(spec, where):
+    if "grid" in spec:
+        return _grid_panels(spec, where)
     data, algorithm = _table(spec, "data", where), _table(spec, "algorithm", where)
+    _check_named(data, algorithm, where)
+    panels = spec.get("panels", [{}])
+    if not isinstance(panels, list) or not panels:
+        raise UserError(f"{where}: panels must be a non-empty list of [[panels]] tables")
+    sweep = _table(spec, "sweep", where) if "sweep" in spec else None
+    over = sweep.pop("over", "panels") if sweep is not None else None
+    if over not in (None, "panels", "time"):
+        raise UserError(f"{where} [sweep]: over must be 'panels' or 'time', got {over!r}")
+    if over == "panels":
+        if "panels" in spec:
+            raise UserError(f"{where} has [[panels]] and a [sweep] over panels; use one of them")
+        return _sweep_panels(data, algorithm, sweep, where)
+    result = []
+    for i, panel in enumerate(panels, start=1):
+        _check_keys(panel, _PANEL_KEYS, f"{where} panel {i}")
+        if "sweep" in panel and sweep is None:
+            raise UserError(f"{where} panel {i} has a sweep but the scene has no [sweep] table")
+        result.append(
+            PanelSpec(
+                _override(data, panel.get("data", {})),
+                _override(algorithm, panel.get("algorithm", {})),
+                panel.get("title"),
+                _time_sweep({**(sweep or {}), **panel.get("sweep", {})}, where) if sweep else None,
+            )
+        )
+    return tuple(result)
+
+
+def _check_named(data, algorithm, where):
     for table, name in ((data, "data"), (algorithm, "algorithm")):
         if "name" not in table and not (name == "data" and "csv" in table):
             hint = "a data set name or csv = 'file.csv'" if name == "data" else "an algorithm name"
             raise UserError(f"{where} [{name}] has no 'name'; give {hint}")
-    panels = spec.get("panels")
-    sweep = _table(spec, "sweep", where) if "sweep" in spec else None
-    if panels is not None and sweep is not None:
-        raise UserError(f"{where} has both [[panels]] and [sweep]; use one of them")
-    if sweep is not None:
-        return _sweep_panels(data, algorithm, sweep, where)
-    if panels is None:
-        return (PanelSpec(data, algorithm),)
-    if not isinstance(panels, list) or not panels:
-        raise UserError(f"{where}: panels must be a non-empty list of [[panels]] tables")
-    result = []
-    for i, panel in enumerate(panels, start=1):
-        _check_keys(panel, _PANEL_KEYS, f"{where} panel {i}")
-        result.append(
-            PanelSpec(
-                {**data, **panel.get("data", {})},
-                {**algorithm, **panel.get("algorithm", {})},
-                panel.get("title"),
-            )
+
+
+def _override(base, panel):
+    """A panel's table: merged into the scene's, unless it names another data set or algorithm."""
+    other = {"name", "csv"} & set(panel)
+    if any(panel[key] != base.get(key) for key in other):
+        return dict(panel)
+    return {**base, **panel}
+
+
+def _time_sweep(sweep, where):
+    if len(sweep) != 1 or not all(isinstance(v, list) and len(v) >= 2 for v in sweep.values()):
+        raise UserError(
+            f"{where} [sweep] over time needs exactly one parameter with a list of "
+            "at least two values"
         )
-    return tuple(result)
+    return next(iter(sweep.items()))
 
 
 def _sweep_panels(data, algorithm, sweep, where):
@@ -178,13 +222,49 @@ def _sweep_panels(data, algorithm, sweep, where):
     panels = []
     for values in itertools.product(*sweep.values()):
         params = dict(zip(names, values))
-        label = ", ".join(f"{k} = {_short(v)}" for k, v in params.items())
-        panels.append(PanelSpec(data, {**algorithm, **params}, label))
+        label = ", ".join(f"{k} = {short(v)}" for k, v in params.items())
+        panels.append(PanelSpec(data, {**algorithm, **params}, label + "\n{outcome}"))
     return tuple(panels)
 
 
-def _short(value):
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _grid_panels(spec, where):
+    """Data sets down the rows, algorithms across the columns."""
+    if "data" in spec or "algorithm" in spec or "panels" in spec or "sweep" in spec:
+        raise UserError(
+            f"{where}: a [grid] scene names its data and algorithms inside [grid]; "
+            "remove the top-level [data], [algorithm], [[panels]] or [sweep]"
+        )
+    grid = _table(spec, "grid", where)
+    _check_keys(grid, _GRID_KEYS, f"{where} [grid]")
+    rows, columns = grid.get("data"), grid.get("algorithms")
+    for value, key in ((rows, "data"), (columns, "algorithms")):
+        if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
+            raise UserError(f"{where} [grid] needs a non-empty list of [[grid.{key}]] tables")
+    panels = []
+    for i, row in enumerate(rows, start=1):
+        data = dict(row)
+        overrides = data.pop("params", {})
+        _check_named(data, columns[0], f"{where} [[grid.data]] {i}")
+        _check_overrides(overrides, columns, f"{where} [[grid.data]] {i}")
+        for algorithm in columns:
+            _check_named(data, algorithm, f"{where} [[grid.algorithms]]")
+            accepted = parameters(algorithm["name"])
+            params = {k: v for k, v in overrides.items() if k in accepted}
+            panels.append(PanelSpec(data, {**algorithm, **params}))
+    return tuple(panels)
+
+
+def _check_overrides(overrides, columns, where):
+    """Per-data-set parameters must be taken by at least one algorithm: typos fail loudly."""
+    if not isinstance(overrides, dict):
+        raise UserError(f"{where}: params must be a table, got {overrides!r}")
+    accepted = set().union(*(parameters(a.get("name", "")) for a in columns if "name" in a))
+    unknown = sorted(set(overrides) - accepted)
+    if unknown:
+        raise UserError(
+            f"{where}: no algorithm in the grid takes the parameter {unknown[0]!r}; "
+            "check its spelling"
+        )
 
 
 def load_data(spec):

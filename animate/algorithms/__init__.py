@@ -14,16 +14,16 @@ from animate.algorithms._kmeans import kmeans
 from animate.algorithms._meanshift import estimate_bandwidth, meanshift
 from animate.errors import UserError
 
-ALGORITHMS = (
-    "kmeans",
-    "em",
-    "meanshift",
-    "affinity",
-    "dbscan",
-    "em",
-    "estimate_bandwidth",
-    "agglomerative",
-)
+ALGORITHMS = ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative")
+# How titles and captions name them.
+DISPLAY_NAMES = {
+    "kmeans": "k-means",
+    "em": "EM",
+    "meanshift": "mean shift",
+    "affinity": "affinity propagation",
+    "dbscan": "DBSCAN",
+    "agglomerative": "agglomerative clustering",
+}
 ALIASES = {
     "gmm": "em",
     "affinity_propagation": "affinity",
@@ -61,6 +61,7 @@ def generator(name):
 __all__ = [
     "ALGORITHMS",
     "ALIASES",
+    "DISPLAY_NAMES",
     "affinity",
     "agglomerative",
     "canonical",

@@ -40,6 +40,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         How long a step, the first frame and the last frame last, in milliseconds.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
+    ari : bool, default=False
+        Add the adjusted Rand index of the current labels against the true
+        labels to the status line (the data must have true labels).
     **options
         The painter's own options (e.g. ``voronoi=False`` for k-means).
 
@@ -71,9 +74,10 @@ def compare(traces, path, **options):
         Panels per row; default: as square a grid as fits.
     titles : sequence of str, optional
         One title per panel; default: algorithm, parameters and outcome.
+        ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, **options
+    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     """
     from animate.encode import write_gif
@@ -97,10 +101,13 @@ def frames(
     first_ms=1500,
     hold_ms=3000,
     max_frames=90,
+    ari=False,
     **options,
 ):
     """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
     traces = _check_traces(traces)
+    if ari and all(t.y is None for t in traces):
+        raise UserError("ari needs data with true labels; leave it out for this data")
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
     cols = cols or math.ceil(math.sqrt(n))
@@ -125,10 +132,7 @@ def frames(
         )
     _unused_options(classes, options)
     for painter, panel_title in zip(painters, titles or [None] * n):
-        text = panel_title or (
-            painter.title() if n == 1 else f"{painter.title()}\n{painter.outcome()}"
-        )
-        painter.panel.title.set_text(text)
+        painter.panel.title.set_text(_panel_title(painter, panel_title, n))
     if title and n > 1:
         canvas.title.set_text(title)
     weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
@@ -138,10 +142,28 @@ def frames(
     for steps, duration in zip(timeline.frames, timeline.durations):
         for painter, index in zip(painters, steps):
             painter.show(index)
-            painter.panel.status.set_text(painter.status(index))
+            painter.panel.status.set_text(_status(painter, index, ari))
         if n == 1:
             canvas.set_caption(traces[0].steps[steps[0]].message)
         yield canvas.grab(), duration
+
+
+def _panel_title(painter, custom, n_panels):
+    """A custom title may hold ``{outcome}``; the default states parameters and outcome."""
+    if custom:
+        return custom.replace("{outcome}", painter.outcome())
+    return painter.title() if n_panels == 1 else f"{painter.title()}\n{painter.outcome()}"
+
+
+def _status(painter, index, ari):
+    text = painter.status(index)
+    if not ari or painter.trace.y is None:
+        return text
+    from sklearn.metrics import adjusted_rand_score
+
+    score = adjusted_rand_score(painter.trace.y, painter.trace.steps[index].labels)
+    # Rounded to two places, a tiny negative score would read "-0.00".
+    return f"{text} · ARI {0.0 if abs(score) < 0.005 else score:.2f}"
 
 
 def _check_traces(traces):

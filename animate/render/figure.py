@@ -10,6 +10,7 @@ rasterises every glyph anew each frame, which cost more than everything else.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass
 
@@ -42,14 +43,14 @@ class Label:
     ``anchor`` is pillow's: "ma" centres the text horizontally, its top at ``y``.
     """
 
-    def __init__(self, x, y, kind, colour, anchor="ma"):
-        self.xy, self.anchor, self.text = (x, y), anchor, ""
+    def __init__(self, x, y, kind, colour, anchor="ma", width=None):
+        self.xy, self.anchor, self.text, self.width = (x, y), anchor, "", width
         self.fill = tuple(round(255 * c) for c in to_rgb(colour))
-        size_px = round(style.FONT_SIZES[kind] * style.DPI / 72)
-        self.font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
+        self.font = font(kind)
 
     def set_text(self, text):
-        self.text = str(text)
+        text = str(text)
+        self.text = fit_lines(text, self.font, self.width) if self.width else text
 
     def get_text(self):
         return self.text
@@ -65,6 +66,52 @@ class Label:
                 align="center",
                 spacing=3,
             )
+
+
+class FittedText:
+    """A matplotlib text whose lines are shortened to ``width`` pixels (see :func:`fit_line`)."""
+
+    def __init__(self, text, kind, width):
+        self.artist, self.font, self.width = text, font(kind), width
+
+    def set_text(self, text):
+        self.artist.set_text(fit_lines(str(text), self.font, self.width))
+
+    def get_text(self):
+        return self.artist.get_text()
+
+
+@functools.cache
+def font(kind):
+    """The pillow font matplotlib's DejaVu Sans has at the size of ``kind`` ("status"...)."""
+    # Fractional sizes (pillow >= 10.1) measure text exactly as matplotlib sets it.
+    size_px = style.FONT_SIZES[kind] * style.DPI / 72
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
+
+
+def fit_lines(text, font, width):
+    """Every line of ``text`` shortened to ``width`` pixels by :func:`fit_line`."""
+    return "\n".join(fit_line(line, font, width) for line in text.split("\n"))
+
+
+def fit_line(line, font, width):
+    """``line`` shortened to ``width`` pixels, dropping its least telling parts first.
+
+    A status line ("iteration 2 of 9 · assign · inertia 656 · ARI 0.97") keeps
+    its first and last " · " parts longest; a title ("EM, 3 Gaussians, full
+    covariances") keeps its first ", " parts. What still does not fit is cut
+    with an ellipsis.
+    """
+    parts = line.split(" · ")
+    while len(parts) > 2 and font.getlength(" · ".join(parts)) > width:
+        del parts[-2]
+    head = parts[0].split(", ")
+    while len(head) > 1 and font.getlength(" · ".join([", ".join(head), *parts[1:]])) > width:
+        del head[-1]
+    line = " · ".join([", ".join(head), *parts[1:]])
+    while len(line) > 1 and font.getlength(line) > width:
+        line = line[:-2].rstrip(" ·,") + "…"
+    return line
 
 
 class Canvas:
@@ -98,9 +145,11 @@ class Canvas:
         w, h = self.size
         return self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
 
-    def label(self, x, y, kind, colour, anchor="ma"):
-        """A :class:`Label` at (x, y) pixels from the top left, redrawn on every frame."""
-        label = Label(x, y, kind, colour, anchor)
+    def label(self, x, y, kind, colour, anchor="ma", width=None):
+        """A :class:`Label` at (x, y) pixels from the top left, redrawn on every frame.
+
+        Its lines are shortened to ``width`` pixels if given."""
+        label = Label(x, y, kind, colour, anchor, width)
         self.labels.append(label)
         return label
 
@@ -115,7 +164,9 @@ class Canvas:
             for c in range(cols):
                 x0, y0 = c * cell_w, h - top - (r + 1) * cell_h
                 inner_h = cell_h - head - foot - 6
-                side_w = (inner_h * side_ratio + 70) if side else 0
+                # The side panel never takes more than about 40% of a narrow cell.
+                plot_w = min(inner_h * side_ratio, (cell_w - 82) * 0.42)
+                side_w = plot_w + 70 if side else 0
                 data_w = min(cell_w - side_w - 12, inner_h)
                 left = x0 + (cell_w - data_w - side_w) / 2
                 data = self._axes(left, y0 + foot + 3, data_w, inner_h)
@@ -124,7 +175,7 @@ class Canvas:
                 side_ax = None
                 if side:
                     side_ax = self._axes(
-                        left + data_w + 66, y0 + foot + 30, side_w - 70, inner_h - 56
+                        left + data_w + 66, y0 + foot + 36, side_w - 70, inner_h - 62
                     )
                     side_ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED)
                 if single:
@@ -132,7 +183,7 @@ class Canvas:
                     status = self.label(w / 2, TITLE_PX + 2, "status", style.MUTED)
                 else:
                     cx = x0 + cell_w / 2
-                    panel_title = self._text(
+                    text = self._text(
                         cx,
                         y0 + cell_h - 2,
                         "panel",
@@ -141,7 +192,10 @@ class Canvas:
                         color=style.INK,
                         linespacing=1.3,
                     )
-                    status = self.label(cx, h - (y0 + foot - 1), "status", style.MUTED)
+                    panel_title = FittedText(text, "panel", cell_w - 8)
+                    status = self.label(
+                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 8
+                    )
                 panels.append(Panel(data, side_ax, panel_title, status))
         return panels
 

@@ -11,6 +11,7 @@ _PAINTERS = {
     "affinity": "affinity:AffinityPainter",
     "dbscan": "dbscan:DBSCANPainter",
     "agglomerative": "agglomerative:AgglomerativePainter",
+    "sweep": "sweep:SweepPainter",
 }
 
 

@@ -1,0 +1,113 @@
+"""A parameter sweep over time: each frame one value's final clusters, and beside
+them the number of clusters against the parameter, drawn as the sweep goes on."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.lines import Line2D
+
+from animate.algorithms import DISPLAY_NAMES
+from animate.render import style
+from animate.render.painters.base import Painter, score_curve
+from animate.sweep import plural, short
+
+
+class SweepPainter(Painter):
+    """Final labels per parameter value, centres as crosses, clusters per value beside."""
+
+    side_title = "clusters"
+
+    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
+        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+        self.centres = self.ax.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="X",
+                markersize=9,
+                markerfacecolor=style.INK,
+                markeredgecolor="white",
+                markeredgewidth=1.0,
+                zorder=4,
+            )
+        )
+        canvas.animate(self.centres)
+        self.positions = _positions(trace.params["values"])
+        self.counts = np.array([step.n_clusters for step in trace.steps], dtype=float)
+        self._setup_side()
+
+    def _setup_side(self):
+        side = self.panel.side
+        self.curve = self.dot = None
+        if side is None:
+            return
+        values, logx = self.positions
+        side.set_xscale("log" if logx else "linear")
+        side.set_yscale("log" if self.counts.max() >= 20 else "linear")
+        pad = 1.15 if logx else (values.max() - values.min()) * 0.06
+        low, high = (
+            (values.min() / pad, values.max() * pad)
+            if logx
+            else (values.min() - pad, values.max() + pad)
+        )
+        side.set_xlim(low, high)
+        top = self.counts.max()
+        side.set_ylim((0.8, top * 1.4) if top >= 20 else (0, top + 1))
+        side.set_xlabel(
+            self.trace.params["parameter"], fontsize=style.FONT_SIZES["tick"], color=style.MUTED
+        )
+        side.grid(color=style.GRID, lw=0.6)
+        for axis in (side.xaxis, side.yaxis):
+            axis.set_major_formatter(lambda v, _: f"{v:g}")
+        if not _numeric(self.trace.params["values"]):
+            side.set_xticks(values, [short(v) for v in self.trace.params["values"]])
+        self.curve, self.dot = score_curve(side)
+        self.canvas.animate(self.curve, self.dot)
+
+    def show(self, index):
+        step = self.trace.steps[index]
+        self.points.show(self.slots_of(index))
+        centres = self.view.points(step.centers) if "centers" in step.fields else np.empty((0, 2))
+        self.centres.set_data(centres[:, 0], centres[:, 1])
+        # A hundred full-size crosses would hide the points they summarise.
+        self.centres.set_markersize(9 * np.clip(np.sqrt(6 / max(len(centres), 1)), 0.4, 1.0))
+        if self.curve is not None:
+            xs = self.positions[0][: index + 1]
+            self.curve.set_data(xs, self.counts[: index + 1])
+            self.dot.set_data(xs[-1:], self.counts[index : index + 1])
+
+    def title(self):
+        params = self.trace.params
+        values = params["values"]
+        return (
+            f"{DISPLAY_NAMES[params['algorithm']]}, {params['parameter']} "
+            f"from {short(values[0])} to {short(values[-1])}"
+        )
+
+    def outcome(self):
+        low, high = int(self.counts.min()), int(self.counts.max())
+        return f"{low} to {high} clusters" if low != high else f"always {plural(low, 'cluster')}"
+
+    def status(self, index):
+        step = self.trace.steps[index]
+        state = "" if step.converged else " · not converged"
+        clusters = plural(step.n_clusters, "cluster")
+        return f"{self.trace.params['parameter']} = {short(step.value)} · {clusters}{state}"
+
+
+def _numeric(values):
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def _positions(values):
+    """x positions of the values on the side panel, and whether the axis is logarithmic.
+
+    Values spanning more than a factor of ten are spread on a log axis; text
+    values are placed at 0, 1, 2...
+    """
+    if not _numeric(values):
+        return np.arange(len(values), dtype=float), False
+    positions = np.asarray(values, dtype=float)
+    logx = bool(positions.min() > 0 and positions.max() / positions.min() > 10)
+    return positions, logx

@@ -1,0 +1,43 @@
+"""Helpers for pixel tests: one painter on its own canvas, and where a data point lands."""
+
+import numpy as np
+from matplotlib.colors import to_rgb
+
+from animate.render.figure import Canvas
+from animate.render.painters import painter_for
+from animate.render.projection import View, fitted_limits
+
+
+def rgb(colour):
+    """A matplotlib colour as 0-255 ints."""
+    return np.round(np.array(to_rgb(colour)) * 255).astype(int)
+
+
+def paint(trace, size=(400, 400), side=False, indices=None, **options):
+    """The trace's painter on its own canvas, as the renderer builds it, and a frame function."""
+    canvas = Canvas(size, side=side)
+    cls = painter_for(trace.algorithm)
+    view = View(trace.X)
+    box = canvas.panels[0].data.get_position()
+    limits = fitted_limits(cls.extent(trace, view), box.height * size[1] / (box.width * size[0]))
+    indices = list(range(len(trace.steps))) if indices is None else indices
+    painter = cls(trace, canvas.panels[0], canvas, view, limits, indices, trace.y, **options)
+
+    def frame(index):
+        painter.show(index)
+        return canvas.grab().astype(int)
+
+    return painter, frame
+
+
+def pixel(ax, image, xy):
+    """Row and column of data point ``xy`` of axes ``ax`` in ``image``."""
+    x, y = ax.transData.transform(np.asarray(xy, dtype=float))
+    return round(image.shape[0] - y), round(x)
+
+
+def near(image, rc, colour, radius=2, tol=40):
+    """Whether ``colour`` appears within ``radius`` pixels of (row, col)."""
+    r, c = rc
+    patch = image[r - radius : r + radius + 1, c - radius : c + radius + 1].reshape(-1, 3)
+    return bool((np.abs(patch - rgb(colour)).sum(axis=1) < tol).any())

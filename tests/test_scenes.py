@@ -1,0 +1,261 @@
+"""Scene grammar (panels, grids, sweeps over panels and over time), parameter sweeps
+against scikit-learn, the sweep painter's pixels, titles, ARI and fitted text."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+from sklearn.cluster import MeanShift
+from sklearn.metrics import adjusted_rand_score
+
+import animate
+from animate.render import _panel_title, _status, frames, style
+from animate.render.figure import fit_line, font
+
+from drawing import near, paint, pixel
+
+SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def scene(tmp_path, text, name="scene.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return animate.load_scene(path)
+
+
+def test_sweep_steps_are_scikit_learns_answers_for_each_value():
+    X, y = animate.datasets.make("gaussians4", n_samples=200)
+    values = [1.0, 3.0, 14.0]
+    trace = animate.sweep("meanshift", X, "bandwidth", values, y=y, bin_seeding=True)
+    assert trace.algorithm == "sweep" and len(trace.steps) == 3
+    assert trace.params["parameter"] == "bandwidth" and trace.params["values"] == values
+    for step, value in zip(trace.steps, values):
+        reference = MeanShift(bandwidth=value, bin_seeding=True).fit(X)
+        assert np.array_equal(step.labels, reference.labels_)
+        assert step.n_clusters == len(reference.cluster_centers_)
+        assert np.allclose(step.centers, reference.cluster_centers_)
+        assert step.value == value
+    assert trace.steps[-1].n_clusters == 1 < trace.steps[0].n_clusters
+
+
+@pytest.mark.parametrize(
+    ("parameter", "values", "fixed", "message"),
+    [
+        ("radius", [1, 2], {}, "no parameter 'radius'"),
+        ("bandwidth", [1.0], {}, "at least two values"),
+        ("bandwidth", "1, 2", {}, "at least two values"),
+        ("bandwidth", [1.0, 2.0], {"bandwidth": 1.0}, "both swept and fixed"),
+    ],
+)
+def test_sweep_rejects_bad_requests_in_one_sentence(parameter, values, fixed, message):
+    X, _ = animate.datasets.make("blobs", n_samples=50)
+    with pytest.raises(animate.UserError, match=message):
+        animate.sweep("meanshift", X, parameter, values, **fixed)
+
+
+@pytest.fixture(scope="module")
+def split_sweep():
+    X, y = animate.datasets.make("blobs", n_samples=150, centers=3, random_state=8)
+    return animate.sweep("kmeans", X, "n_clusters", [1, 3], y=y)
+
+
+def test_sweep_painter_colours_one_cluster_then_three(split_sweep):
+    painter, frame = paint(split_sweep, side=True, size=(720, 400))
+    # The point of each blob farthest from its mean: no centre cross covers it.
+    X, y = split_sweep.X, split_sweep.y
+    means = np.array([X[y == c].mean(axis=0) for c in range(3)])
+    gaps = ((X - means[y]) ** 2).sum(axis=1)
+    outer = [int(np.flatnonzero(y == c)[np.argmax(gaps[y == c])]) for c in range(3)]
+    for index, n_colours in ((0, 1), (1, 3)):
+        image = frame(index)
+        slots = painter.slots_of(index)[outer]
+        assert len(set(slots.tolist())) == n_colours
+        for point, slot in zip(outer, slots):
+            rc = pixel(painter.ax, image, painter.xy[point])
+            assert near(image, rc, style.cluster_colour(slot), radius=3)
+    # The side panel's dot sits at (n_clusters = 3, 3 clusters) in the last frame.
+    rc = pixel(painter.panel.side, image, (3, 3))
+    assert near(image, rc, style.CLUSTER_COLOURS[3], radius=2)
+    assert not near(frame(0), rc, style.CLUSTER_COLOURS[3], radius=2)
+
+
+def test_sweep_status_and_outcome_state_the_value_and_clusters(split_sweep):
+    painter, _ = paint(split_sweep)
+    assert painter.status(1) == "n_clusters = 3 · 3 clusters"
+    assert painter.outcome() == "1 to 3 clusters"
+    assert painter.title() == "k-means, n_clusters from 1 to 3"
+    assert split_sweep.steps[0].message == "With n_clusters = 1, k-means finds 1 cluster."
+
+
+def test_panel_naming_another_algorithm_replaces_the_table(tmp_path):
+    loaded = scene(
+        tmp_path,
+        """
+title = "t"
+[data]
+name = "blobs"
+n_samples = 80
+centers = 3
+[algorithm]
+name = "kmeans"
+n_clusters = 3
+init = "random"
+[[panels]]
+algorithm = { n_clusters = 2 }
+[[panels]]
+algorithm = { name = "dbscan", eps = 0.9 }
+[[panels]]
+data = { name = "moons" }
+""",
+    )
+    first, second, third = loaded.panels
+    assert first.algorithm == {"name": "kmeans", "n_clusters": 2, "init": "random"}
+    assert second.algorithm == {"name": "dbscan", "eps": 0.9}
+    assert third.data == {"name": "moons"}
+    assert second.make_trace().algorithm == "dbscan"
+
+
+GRID = """
+title = "grid"
+[[grid.algorithms]]
+name = "kmeans"
+[[grid.algorithms]]
+name = "dbscan"
+min_samples = 4
+[[grid.data]]
+name = "blobs"
+n_samples = 60
+params = { n_clusters = 3, eps = 1.0 }
+[[grid.data]]
+name = "moons"
+n_samples = 60
+params = { n_clusters = 2, eps = 0.3 }
+"""
+
+
+def test_grid_puts_data_down_rows_and_hands_each_algorithm_its_parameters(tmp_path):
+    loaded = scene(tmp_path, GRID)
+    assert loaded.render_options["cols"] == 2
+    specs = [(p.data["name"], p.algorithm) for p in loaded.panels]
+    assert specs == [
+        ("blobs", {"name": "kmeans", "n_clusters": 3}),
+        ("blobs", {"name": "dbscan", "min_samples": 4, "eps": 1.0}),
+        ("moons", {"name": "kmeans", "n_clusters": 2}),
+        ("moons", {"name": "dbscan", "min_samples": 4, "eps": 0.3}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("eps = 0.3 }", "esp = 0.3 }"), "no algorithm in the grid takes the parameter 'esp'"),
+        (('title = "grid"', 'title = "grid"\n[data]\nname = "moons"'), "remove the top-level"),
+        (("[[grid.algorithms]]", "[[grid.algorithm]]"), "unknown key 'algorithm'"),
+    ],
+)
+def test_grid_mistakes_are_one_line_user_errors(tmp_path, change, message):
+    with pytest.raises(animate.UserError, match=message):
+        scene(tmp_path, GRID.replace(*change, 1))
+
+
+TIME_SWEEP = """
+title = "Bandwidth on the run"
+[data]
+name = "gaussians4"
+n_samples = 120
+[algorithm]
+name = "meanshift"
+bin_seeding = true
+[sweep]
+over = "time"
+bandwidth = [1.0, 4.0, 14.0]
+[[panels]]
+[[panels]]
+data = { name = "circles" }
+sweep = { bandwidth = [0.1, 0.4, 0.8] }
+"""
+
+
+def test_sweep_over_time_runs_each_panel_over_its_own_values(tmp_path):
+    loaded = scene(tmp_path, TIME_SWEEP)
+    traces = loaded.traces()
+    assert [t.algorithm for t in traces] == ["sweep", "sweep"]
+    assert traces[0].params["values"] == [1.0, 4.0, 14.0]
+    assert traces[1].params["values"] == [0.1, 0.4, 0.8]
+    assert traces[1].X.shape == (300, 2)
+    with pytest.raises(animate.UserError, match="exactly one parameter"):
+        scene(tmp_path, TIME_SWEEP.replace("[0.1, 0.4, 0.8]", "[0.1, 0.4], eps = [1, 2]"))
+    with pytest.raises(animate.UserError, match="over must be 'panels' or 'time'"):
+        scene(tmp_path, TIME_SWEEP.replace('"time"', '"frames"'))
+
+
+def test_sweep_over_panels_titles_keep_the_outcome(tmp_path):
+    loaded = scene(
+        tmp_path,
+        """
+title = "t"
+[data]
+name = "blobs"
+n_samples = 60
+[algorithm]
+name = "kmeans"
+[sweep]
+n_clusters = [2, 3]
+""",
+    )
+    assert [p.title for p in loaded.panels] == [
+        "n_clusters = 2\n{outcome}",
+        "n_clusters = 3\n{outcome}",
+    ]
+    painter, _ = paint(loaded.panels[1].make_trace())
+    title = _panel_title(painter, loaded.panels[1].title, 2)
+    assert title == f"n_clusters = 3\n{painter.outcome()}" and "inertia" in title
+
+
+def test_ari_on_the_status_line_is_scikit_learns(split_sweep):
+    painter, _ = paint(split_sweep)
+    score = adjusted_rand_score(split_sweep.y, split_sweep.steps[1].labels)
+    assert _status(painter, 1, ari=True).endswith(f" · ARI {score:.2f}")
+    assert _status(painter, 0, ari=True).endswith(" · ARI 0.00")
+    assert "ARI" not in _status(painter, 1, ari=False)
+    X, _ = animate.datasets.make("blobs", n_samples=40)
+    unlabelled = animate.run("kmeans", X, n_clusters=2)
+    with pytest.raises(animate.UserError, match="ari needs data with true labels"):
+        next(frames([unlabelled], ari=True))
+
+
+def test_fitted_lines_drop_middle_parts_then_cut():
+    status = font("status")
+    line = "iteration 2 of 9 · assign · inertia 656 · ARI 0.97"
+    assert fit_line(line, status, 1000) == line
+    short = fit_line(line, status, 150)
+    assert short.startswith("iteration 2 of 9") and short.endswith("ARI 0.97")
+    assert status.getlength(short) <= 150
+    title = fit_line("EM, 3 Gaussians, full covariances", status, 110)
+    assert title == "EM, 3 Gaussians"
+    cut = fit_line("agglomerativeclustering", status, 60)
+    assert cut.endswith("…") and status.getlength(cut) <= 60
+
+
+def test_compare_scene_teaches_what_its_description_says():
+    loaded = animate.load_scene(SCENES / "compare.toml")
+    assert loaded.render_options["cols"] == 6 and len(loaded.panels) == 24
+    traces = loaded.traces()
+    ari = {
+        (p.data["name"], p.algorithm["name"]): adjusted_rand_score(t.y, t.final.labels)
+        for p, t in zip(loaded.panels, traces)
+    }
+    for data in ("circles", "moons"):
+        assert ari[data, "dbscan"] == ari[data, "agglomerative"] == 1.0
+        assert ari[data, "kmeans"] < 0.5
+    assert all(ari["blobs", name] > 0.95 for name in animate.ALGORITHMS)
+
+
+def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
+    written = animate.load_scene(SCENES / "compare.toml").render(tmp_path)
+    assert written.stat().st_size < 2_000_000
+    with Image.open(written) as gif:
+        assert gif.info["loop"] == 0 and gif.size == (1320, 960)
+        total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
+    assert 10_000 < total < 40_000
