@@ -5,52 +5,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters import painter_for
 from animate.render.painters.meanshift import _FILL_ALPHA, _WINDOW, _spread
-from animate.render.projection import View, fitted_limits
 from animate.scenes import load_scene
 
+from drawing import near, paint, pixel, rgb
+
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
-
-
-def _rgb(colour):
-    return np.round(np.array(to_rgb(colour)) * 255).astype(int)
-
-
-def paint(trace, size=(400, 400), **options):
-    """The painter on its own canvas, as the renderer builds it, and a frame function."""
-    canvas = Canvas(size)
-    cls = painter_for("meanshift")
-    view = View(trace.X)
-    box = canvas.panels[0].data.get_position()
-    limits = fitted_limits(cls.extent(trace, view), box.height * size[1] / (box.width * size[0]))
-    steps = list(range(len(trace.steps)))
-    painter = cls(trace, canvas.panels[0], canvas, view, limits, steps, trace.y, **options)
-
-    def frame(index):
-        painter.show(index)
-        return canvas.grab().astype(int)
-
-    return painter, frame
-
-
-def pixel(painter, image, xy):
-    """Row and column of data point ``xy`` in ``image``."""
-    x, y = painter.ax.transData.transform(np.asarray(xy, dtype=float))
-    return round(image.shape[0] - y), round(x)
-
-
-def near(image, rc, colour, radius=2, tol=40):
-    """Whether ``colour`` appears within ``radius`` pixels of (row, col)."""
-    r, c = rc
-    patch = image[r - radius : r + radius + 1, c - radius : c + radius + 1].reshape(-1, 3)
-    return bool((np.abs(patch - _rgb(colour)).sum(axis=1) < tol).any())
 
 
 def count(image, colour, tol=12):
@@ -76,10 +40,10 @@ def test_one_window_is_a_disc_of_radius_bandwidth_that_moves_with_its_kernel(win
     here = window.steps[step].kernels[0]
     start = window.steps[0].kernels[0]
     # The moving kernel's dot is where the kernel is, its rim one bandwidth to each side.
-    assert near(image, pixel(painter, image, here), _WINDOW, radius=1)
+    assert near(image, pixel(painter.ax, image, here), _WINDOW, radius=1)
     for side in ([1.2, 0.0], [-1.2, 0.0], [0.0, 1.2]):
-        assert near(image, pixel(painter, image, here + side), _WINDOW)
-    assert not near(image, pixel(painter, image, start), _WINDOW, radius=1)
+        assert near(image, pixel(painter.ax, image, here + side), _WINDOW)
+    assert not near(image, pixel(painter.ax, image, start), _WINDOW, radius=1)
     assert f"# points: {window.steps[step].counts[0]}" in painter.status(step)
 
 
@@ -87,13 +51,13 @@ def test_a_stopped_window_loses_its_fill_and_its_dot_turns_dark(window):
     painter, frame = paint(window)
     last_shift = len(window.steps) - 3
     assert window.steps[last_shift].stopped.all() and not window.steps[1].stopped.any()
-    tint = np.round(255 - _FILL_ALPHA * (255 - _rgb(_WINDOW)))
+    tint = np.round(255 - _FILL_ALPHA * (255 - rgb(_WINDOW)))
     moving, stopped = frame(1), frame(last_shift)
     filled = count(moving, tint)
     assert filled > 2000
     # What is left of the tint is the anti-aliased rim.
     assert count(stopped, tint) < filled / 20
-    centre = pixel(painter, stopped, window.steps[last_shift].kernels[0])
+    centre = pixel(painter.ax, stopped, window.steps[last_shift].kernels[0])
     assert near(stopped, centre, style.INK, radius=1)
 
 
@@ -101,15 +65,15 @@ def test_points_are_grey_until_assigned_and_modes_take_their_cluster_colour(clou
     painter, frame = paint(clouds)
     merge, assign = len(clouds.steps) - 2, len(clouds.steps) - 1
     before, merged, after = frame(0), frame(merge), frame(assign)
-    grey = _rgb(style.UNASSIGNED)
+    grey = rgb(style.UNASSIGNED)
     assert count(after, grey) < count(before, grey) / 5
     assert count(merged, grey) > count(after, grey) * 5
     for mode, slot in zip(clouds.final.centers, painter.mode_slots, strict=True):
         colour = style.cluster_colour(slot)
-        assert near(merged, pixel(painter, merged, mode), colour, radius=1)
+        assert near(merged, pixel(painter.ax, merged, mode), colour, radius=1)
         # Before the merge only the climbing windows are in colour.
         if colour != _WINDOW:
-            assert not near(before, pixel(painter, before, mode), colour, radius=3)
+            assert not near(before, pixel(painter.ax, before, mode), colour, radius=3)
     # The four clouds keep four different colours.
     assert len(set(painter.mode_slots)) == 4
 
@@ -157,7 +121,7 @@ def test_more_than_two_features_draw_each_window_with_radius_bandwidth_in_the_pl
     for mode, slot in zip(painter.modes, painter.mode_slots, strict=True):
         colour = style.cluster_colour(slot)
         for side in ([3.0, 0.0], [0.0, -3.0]):
-            assert near(image, pixel(painter, image, mode + side), colour)
+            assert near(image, pixel(painter.ax, image, mode + side), colour)
 
 
 def _read_gif(path):

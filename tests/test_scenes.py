@@ -1,6 +1,7 @@
 """Scene grammar (panels, grids, sweeps over panels and over time), parameter sweeps
 against scikit-learn, the sweep painter's pixels, titles, ARI and fitted text."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -259,3 +260,12 @@ def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
         assert gif.info["loop"] == 0 and gif.size == (1320, 960)
         total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
     assert 10_000 < total < 40_000
+
+
+def test_every_example_in_the_scene_docs_loads_and_runs(tmp_path):
+    text = (SCENES.parent / "docs" / "scenes.md").read_text(encoding="utf-8")
+    examples = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if "title =" in b]
+    assert len(examples) == 6
+    for i, example in enumerate(examples):
+        loaded = scene(tmp_path, example, f"example{i}.toml")
+        assert all(len(t.steps) >= 2 for t in loaded.traces())
