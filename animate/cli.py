@@ -1,16 +1,26 @@
 """The ``clustergif`` command: the only place that prints or exits.
 
-clustergif                      render every scene in ./scenes into ./output
+clustergif                      render every scene in ./scenes into ./output,
+                                then write ./output/index.html, the gallery page
 clustergif render FILE...       render some scene files
 clustergif run ALGORITHM ...    one GIF without a scene file
 clustergif list                 scenes, algorithms and data sets
+
+Scenes render in parallel in worker processes, one per usable CPU unless
+``-j/--jobs N`` says otherwise; ``--jobs 1`` renders in this process. A scene
+that fails is one error line and exit status 2; the others still render.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import signal
 import sys
 import tomllib
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from animate.errors import UserError
@@ -28,15 +38,33 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+_JOBS_HELP = (
+    "scenes rendered at once, each in its own process (default: one per CPU; 1: no processes)"
+)
+
+
+def _jobs(text):
+    # An argparse type: its message becomes "argument -j/--jobs: ...", exit 2.
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, got {text!r}")
+    return jobs
+
+
 def build_parser():
     parser = _Parser(
         prog="clustergif",
         description=(
             "Clustering algorithms, step by step, as animated GIFs for teaching. Without a "
-            "command, renders every scene in ./scenes into ./output."
+            "command, renders every scene in ./scenes into ./output, several at once (see "
+            "--jobs), and writes ./output/index.html, a page showing them all."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  clustergif\n  clustergif render scenes/kmeans.toml\n"
+        epilog="examples:\n  clustergif\n  clustergif --jobs 1\n"
+        "  clustergif render scenes/kmeans.toml\n"
         "  clustergif run kmeans --dataset moons --set n_clusters=2 -o moons.gif\n"
         "  clustergif list",
     )
@@ -46,24 +74,35 @@ def build_parser():
         "--output-dir",
         default="output",
         type=Path,
-        help="where the gallery is written (default: ./output)",
+        help="where the gallery and its index.html are written (default: ./output)",
     )
+    parser.add_argument("-j", "--jobs", type=_jobs, default=None, help=_JOBS_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
         "render",
         help="render scene files (TOML) to GIFs",
-        description="Render scene files (TOML) into GIFs.",
+        description="Render scene files (TOML) into GIFs, several at once (see --jobs). "
+        "Writes no index.html: that is the gallery's, made by clustergif without a command.",
     )
     render.add_argument("files", nargs="+", type=Path, help="scene files, e.g. scenes/kmeans.toml")
+    # SUPPRESS: an option given before the command (`clustergif -q render ...`) is
+    # kept, not overwritten by the command's own default.
     render.add_argument(
         "-o",
         "--output-dir",
-        default="output",
+        default=argparse.SUPPRESS,
         type=Path,
         help="folder for the GIFs (default: ./output)",
     )
-    render.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    render.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print nothing but errors",
+    )
+    render.add_argument("-j", "--jobs", type=_jobs, default=argparse.SUPPRESS, help=_JOBS_HELP)
 
     run = commands.add_parser(
         "run",
@@ -99,7 +138,13 @@ def build_parser():
     run.add_argument("--step-ms", type=int, default=500, help="ms per step (default 500)")
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
     run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
-    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print nothing but errors",
+    )
 
     commands.add_parser(
         "list",
@@ -124,6 +169,9 @@ def main(argv=None):
 
 
 def _gallery(args):
+    from animate.gallery import write_index
+    from animate.scenes import load_scene
+
     files = sorted(Path("scenes").glob("*.toml"))
     if not files:
         raise UserError(
@@ -131,27 +179,163 @@ def _gallery(args):
             "scenes/ directory, or use clustergif render FILE"
         )
     args.files = files
-    return _render(args)
+    written = _render_files(args)
+    # A failed scene is left out; the page is still written with the rest.
+    index = write_index([load_scene(path) for path in files if path in written], args.output_dir)
+    if not args.quiet:
+        print(f"wrote {index}")
+    return EXIT_USER_ERROR if len(written) < len(files) else 0
 
 
 def _render(args):
+    written = _render_files(args)
+    return EXIT_USER_ERROR if len(written) < len(args.files) else 0
+
+
+def _render_files(args):
+    """Render ``args.files``, printing a line per scene; returns {file: GIF written}."""
     from tqdm import tqdm
 
+    written = {}
+    jobs = min(args.jobs or _usable_cpus(), len(args.files))
+    bar = tqdm(
+        total=len(args.files), unit="scene", disable=True if args.quiet else None, file=sys.stderr
+    )
+
+    def report(path, result):
+        status, value = result
+        bar.update()
+        bar.set_description(Path(path).stem)
+        if status == "ok":
+            written[path] = value
+            if not args.quiet:
+                tqdm.write(f"wrote {value}", file=sys.stdout)
+        else:
+            tqdm.write(f"clustergif: error: {_scene_error(path, value)}", file=sys.stderr)
+
+    with bar:
+        if jobs == 1:
+            for path in args.files:
+                report(path, render_scene(path, args.output_dir))
+        else:
+            _render_parallel(args.files, args.output_dir, jobs, report)
+    return written
+
+
+def render_scene(path, out_dir):
+    """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scene file (TOML).
+    out_dir : str or Path
+        The folder the GIF is written to.
+
+    Returns
+    -------
+    tuple
+        ``("ok", path written)``, or ``("error", message)`` when the scene has a
+        mistake its author can fix (a :class:`UserError`); any other exception
+        is a bug and propagates.
+    """
     from animate.scenes import load_scene
 
-    failed = 0
-    bar = tqdm(args.files, unit="scene", disable=True if args.quiet else None, file=sys.stderr)
-    for path in bar:
-        bar.set_description(Path(path).stem)
-        try:
-            written = load_scene(path).render(args.output_dir)
-        except UserError as exc:
-            failed += 1
-            tqdm.write(f"clustergif: error: {exc}", file=sys.stderr)
-            continue
-        if not args.quiet:
-            tqdm.write(f"wrote {written}", file=sys.stdout)
-    return EXIT_USER_ERROR if failed else 0
+    try:
+        return "ok", load_scene(path).render(out_dir)
+    except UserError as exc:
+        return "error", str(exc)
+
+
+def _render_parallel(files, out_dir, jobs, report):
+    """Render ``files`` in ``jobs`` processes, calling ``report(file, result)`` as each ends."""
+    # The workers share the CPUs: each gets its share of BLAS/OpenMP threads, or
+    # the small matrices here spend their time in thread contention.
+    threads = max(1, _usable_cpus() // jobs)
+    context = _mp_context()
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(threads, stop)
+    )
+    try:
+        futures = {pool.submit(_pool_job, path, out_dir): path for path in files}
+        for future in as_completed(futures):
+            report(futures[future], _result(future))
+    finally:
+        # After Ctrl-C (or a bug) start no other scene: cancel_futures drops the
+        # pending ones, `stop` those already queued to a worker.
+        stop.set()
+        pool.shutdown(cancel_futures=True)
+
+
+def _result(future):
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory, a crash in C code): every scene
+        # still in the pool is lost, each gets its line; finished ones stay.
+        return "error", "its worker process died; run it alone with --jobs 1 to see why"
+
+
+def _mp_context():
+    # Never plain fork: the child would copy this process mid-state, BLAS and
+    # tqdm threads and their locks included. forkserver forks workers from a
+    # fresh single-threaded server instead.
+    forkserver = sys.platform.startswith("linux") and (
+        "forkserver" in multiprocessing.get_all_start_methods()
+    )
+    return multiprocessing.get_context("forkserver" if forkserver else "spawn")
+
+
+# In a worker process: the parent's stop event, whether Ctrl-C was seen, and
+# whether a scene is rendering.
+_worker = {"stop": None, "interrupted": False, "rendering": False}
+
+
+def _init_worker(threads, stop):
+    import matplotlib
+
+    # threadpoolctl (a scikit-learn dependency, declared too) caps BLAS threads.
+    from threadpoolctl import threadpool_limits
+
+    matplotlib.use("Agg")
+    threadpool_limits(threads)
+    _worker["stop"] = stop
+    signal.signal(signal.SIGINT, _worker_sigint)
+
+
+def _worker_sigint(signum, frame):
+    # Ctrl-C in a terminal reaches the workers too. An idle worker must not die
+    # with a traceback, a rendering one stops at once (atomic_write removes its
+    # temporary file), and neither starts another scene. Only a flag is set
+    # here: taking the stop event's lock in a signal handler could deadlock.
+    _worker["interrupted"] = True
+    if _worker["rendering"]:
+        raise KeyboardInterrupt
+
+
+def _pool_job(path, out_dir):
+    # The KeyboardInterrupt goes back to the parent, which is already leaving.
+    if _worker["interrupted"] or _worker["stop"].is_set():
+        raise KeyboardInterrupt
+    _worker["rendering"] = True
+    try:
+        return render_scene(path, out_dir)
+    finally:
+        _worker["rendering"] = False
+
+
+def _scene_error(path, message):
+    # Errors found while loading name the scene file; those found while
+    # rendering (an unknown data set, a bad parameter) do not, so add it.
+    message = " ".join(str(message).split())
+    return message if Path(path).name in message else f"{path}: {message}"
+
+
+def _usable_cpus():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _run(args):
