@@ -269,3 +269,22 @@ def test_every_example_in_the_scene_docs_loads_and_runs(tmp_path):
     for i, example in enumerate(examples):
         loaded = scene(tmp_path, example, f"example{i}.toml")
         assert all(len(t.steps) >= 2 for t in loaded.traces())
+
+
+def test_panels_on_the_same_data_share_their_zoom():
+    from animate.render import _extents
+    from animate.render.painters import painter_for
+    from animate.render.projection import View
+
+    X, _ = animate.datasets.make("blobs", n_samples=60, centers=2)
+    far = [[40.0, 40.0], [0.0, 0.0]]
+    traces = [
+        animate.run("kmeans", X, n_clusters=2, init=far),
+        animate.run("dbscan", X, eps=1.0),
+        animate.run("dbscan", X + 100.0, eps=1.0),
+    ]
+    classes = [painter_for(t.algorithm) for t in traces]
+    extents = _extents(traces, classes, [View(t.X) for t in traces])
+    assert np.array_equal(extents[0], extents[1])
+    assert extents[1].max() >= 40.0 > X.max()
+    assert np.array_equal(extents[2], classes[2].extent(traces[2], View(traces[2].X)))

@@ -118,17 +118,27 @@ def frames(
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, focus=[c.focus for c in classes]
     )
+    views = [View(trace.X) for trace in traces]
+    extents = _extents(traces, classes, views)
     painters = []
     for p, (trace, cls) in enumerate(zip(traces, classes)):
         indices = sorted({f[p] for f in timeline.frames})
-        view = View(trace.X)
         panel = canvas.panels[p]
         box = panel.data.get_position()
         aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
-        limits = fitted_limits(cls.extent(trace, view), aspect)
+        limits = fitted_limits(extents[p], aspect)
         anchor = _anchor(trace, traces[0], painters)
         painters.append(
-            cls(trace, panel, canvas, view, limits, indices, anchor, **_options_for(cls, options))
+            cls(
+                trace,
+                panel,
+                canvas,
+                views[p],
+                limits,
+                indices,
+                anchor,
+                **_options_for(cls, options),
+            )
         )
     _unused_options(classes, options)
     for painter, panel_title in zip(painters, titles or [None] * n):
@@ -181,9 +191,23 @@ def _check_traces(traces):
 def _anchor(trace, first, painters):
     if trace.y is not None:
         return trace.y
-    if painters and first.X.shape == trace.X.shape and np.array_equal(first.X, trace.X):
+    if painters and _same_data(first, trace):
         return first.final.labels
     return None
+
+
+def _extents(traces, classes, views):
+    """What each panel must hold: its own extent and that of every panel on the same
+    data, so that panels compared side by side show the data at the same zoom."""
+    own = [cls.extent(trace, view) for trace, cls, view in zip(traces, classes, views)]
+    return [
+        np.vstack([own[j] for j, other in enumerate(traces) if _same_data(trace, other)])
+        for trace in traces
+    ]
+
+
+def _same_data(a, b):
+    return a.X.shape == b.X.shape and np.array_equal(a.X, b.X)
 
 
 def _options_for(cls, options):

@@ -192,9 +192,9 @@ class Canvas:
                         color=style.INK,
                         linespacing=1.3,
                     )
-                    panel_title = FittedText(text, "panel", cell_w - 8)
+                    panel_title = FittedText(text, "panel", cell_w - 20)
                     status = self.label(
-                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 8
+                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20
                     )
                 panels.append(Panel(data, side_ax, panel_title, status))
         return panels
