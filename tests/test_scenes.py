@@ -288,3 +288,14 @@ def test_panels_on_the_same_data_share_their_zoom():
     assert np.array_equal(extents[0], extents[1])
     assert extents[1].max() >= 40.0 > X.max()
     assert np.array_equal(extents[2], classes[2].extent(traces[2], View(traces[2].X)))
+
+
+def test_readme_images_and_gallery_table_match_the_files():
+    readme = (SCENES.parent / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"(?:\]\(|src=\")(docs/[\w.]+\.gif)", readme)
+    assert len(images) >= 3
+    for image in images:
+        with Image.open(SCENES.parent / image) as gif:
+            assert gif.info["loop"] == 0
+    listed = set(re.findall(r"`scenes/(\w+\.toml)`", readme))
+    assert listed == {p.name for p in SCENES.glob("*.toml")}
