@@ -14,28 +14,13 @@ from PIL import Image
 from animate import cli
 from animate.cli import build_parser, main
 
+from helpers import tiny_scene
+
 ROOT = Path(__file__).resolve().parents[1]
-# Tiny on purpose: each render takes a fraction of a second.
-TINY_SCENE = """\
-title = "{name}"
-[data]
-name = "blobs"
-n_samples = 60
-random_state = {seed}
-[algorithm]
-name = "kmeans"
-n_clusters = 3
-[render]
-size = [240, 200]
-max_frames = 6
-"""
 
 
 def _tiny(folder, *names):
-    folder.mkdir(exist_ok=True)
-    for seed, name in enumerate(names):
-        (folder / f"{name}.toml").write_text(TINY_SCENE.format(name=name, seed=seed))
-    return [str(folder / f"{name}.toml") for name in names]
+    return [str(tiny_scene(folder, name, seed=seed)) for seed, name in enumerate(names)]
 
 
 def _run(args, capsys):

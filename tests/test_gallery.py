@@ -9,32 +9,14 @@ from animate.cli import main
 from animate.gallery import write_index
 from animate.scenes import load_scene
 
-# Tiny on purpose: each render takes a fraction of a second.
-SCENE = """\
-title = '{title}'
-description = "k-means on {n} points & a <small> description."
+from helpers import tiny_scene
 
-[data]
-name = "{dataset}"
-n_samples = {n}
-random_state = 0
-
-[algorithm]
-name = "kmeans"
-n_clusters = 3
-
-[render]
-size = [240, 200]
-max_frames = 6
-"""
 _VOID = {"meta", "img", "br", "hr", "link", "input"}
 
 
 def _scene(folder, name, title, dataset="blobs", n=60):
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.toml"
-    path.write_text(SCENE.format(title=title, dataset=dataset, n=n), encoding="utf-8")
-    return path
+    description = f"k-means on {n} points & a <small> description."
+    return tiny_scene(folder, name, title, description, dataset, n)
 
 
 class _Page(HTMLParser):

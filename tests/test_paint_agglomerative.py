@@ -12,11 +12,11 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.figure import Canvas
 from animate.render.painters.agglomerative import AgglomerativePainter
-from animate.render.projection import View, fitted_limits
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
+
+from helpers import paint
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 SIZE = (800, 440)
@@ -32,19 +32,11 @@ def trace():
 @pytest.fixture(scope="module")
 def drawn(trace):
     """The painter, and every step's frame, drawn one step per frame."""
-    canvas = Canvas(SIZE, side=True)
-    panel = canvas.panels[0]
-    view = View(trace.X)
-    box = panel.data.get_position()
-    aspect = box.height * SIZE[1] / (box.width * SIZE[0])
-    limits = fitted_limits(AgglomerativePainter.extent(trace, view), aspect)
-    indices = list(range(len(trace.steps)))
-    painter = AgglomerativePainter(trace, panel, canvas, view, limits, indices, trace.y)
+    painter, frame = paint(trace, size=SIZE, side=True)
     images, side_limits = [], []
-    for i in indices:
-        painter.show(i)
-        images.append(canvas.grab())
-        side_limits.append((panel.side.get_xlim(), panel.side.get_ylim()))
+    for i in range(len(trace.steps)):
+        images.append(frame(i))
+        side_limits.append((painter.panel.side.get_xlim(), painter.panel.side.get_ylim()))
     return painter, images, side_limits
 
 

@@ -11,10 +11,9 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters.dbscan import DBSCANPainter
-from animate.render.projection import View, fitted_limits
 from animate.scenes import load_scene
+
+import helpers
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 SIZE = (880, 500)
@@ -27,20 +26,7 @@ def tutorial():
 
 def paint(trace, indices=None, side=True, legend=False):
     """A painter on its own canvas, as ``animate.render`` builds it, and a frame grabber."""
-    canvas = Canvas(SIZE, side=side)
-    panel = canvas.panels[0]
-    view = View(trace.X)
-    box = panel.data.get_position()
-    aspect = box.height * SIZE[1] / (box.width * SIZE[0])
-    limits = fitted_limits(DBSCANPainter.extent(trace, view), aspect)
-    indices = list(range(len(trace.steps))) if indices is None else list(indices)
-    painter = DBSCANPainter(trace, panel, canvas, view, limits, indices, trace.y, legend=legend)
-
-    def frame(index):
-        painter.show(index)
-        return canvas.grab().astype(int)
-
-    return painter, frame
+    return helpers.paint(trace, size=SIZE, side=side, indices=indices, legend=legend)
 
 
 def pixel(ax, xy):

@@ -12,7 +12,7 @@ from animate.render import style
 from animate.render.painters.meanshift import _FILL_ALPHA, _WINDOW, _spread
 from animate.scenes import load_scene
 
-from drawing import near, paint, pixel, rgb
+from helpers import near, paint, pixel, rgb
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 

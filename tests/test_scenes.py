@@ -14,7 +14,7 @@ import animate
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
-from drawing import near, paint, pixel
+from helpers import near, paint, pixel
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 

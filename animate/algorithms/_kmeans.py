@@ -102,27 +102,23 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
     for iteration in range(1, max_iter + 1):
         labels = _nearest(Xc, centers)
         changed = int(np.count_nonzero(labels != labels_old))
-        if changed == 0:
-            strict = converged = True
-            yield Step(
-                iteration,
-                "assign",
-                labels,
-                f"No point changed cluster: converged after {iteration} iterations",
-                centers=centers + mean,
-                inertia=_inertia(Xc, centers, labels),
-                run=run,
-            )
-            break
+        strict = converged = changed == 0
+        message = (
+            f"No point changed cluster: converged after {iteration} iterations"
+            if strict
+            else f"Assign: each point joins its nearest centre ({changed} points moved)"
+        )
         yield Step(
             iteration,
             "assign",
             labels,
-            f"Assign: each point joins its nearest centre ({changed} points moved)",
+            message,
             centers=centers + mean,
             inertia=_inertia(Xc, centers, labels),
             run=run,
         )
+        if strict:
+            break
         new_centers = _means(Xc, centers, labels)
         shift = float(((new_centers - centers) ** 2).sum())
         centers = new_centers

@@ -1,4 +1,4 @@
-"""Helpers for pixel tests: one painter on its own canvas, and where a data point lands."""
+"""Shared test helpers: a painter on its own canvas, where a data point lands, tiny scenes."""
 
 import numpy as np
 from matplotlib.colors import to_rgb
@@ -41,3 +41,31 @@ def near(image, rc, colour, radius=2, tol=40):
     r, c = rc
     patch = image[r - radius : r + radius + 1, c - radius : c + radius + 1].reshape(-1, 3)
     return bool((np.abs(patch - rgb(colour)).sum(axis=1) < tol).any())
+
+
+# Tiny on purpose: each render takes a fraction of a second.
+TINY_SCENE = """\
+title = '{title}'
+description = '{description}'
+[data]
+name = "{dataset}"
+n_samples = {n}
+random_state = {seed}
+[algorithm]
+name = "kmeans"
+n_clusters = 3
+[render]
+size = [240, 200]
+max_frames = 6
+"""
+
+
+def tiny_scene(folder, name, title=None, description="", dataset="blobs", n=60, seed=0):
+    """Write ``folder/name.toml``, a k-means scene that renders in a fraction of a second."""
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.toml"
+    text = TINY_SCENE.format(
+        title=title or name, description=description, dataset=dataset, n=n, seed=seed
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
