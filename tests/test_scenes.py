@@ -11,6 +11,7 @@ from sklearn.cluster import MeanShift
 from sklearn.metrics import adjusted_rand_score
 
 import animate
+from animate.metrics import adjusted_rand_index
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
@@ -224,6 +225,24 @@ def test_ari_on_the_status_line_is_scikit_learns(split_sweep):
     unlabelled = animate.run("kmeans", X, n_clusters=2)
     with pytest.raises(animate.UserError, match="ari needs data with true labels"):
         next(frames([unlabelled], ari=True))
+
+
+def test_adjusted_rand_index_is_scikit_learns_including_the_edge_cases():
+    rng = np.random.default_rng(0)
+    cases = [
+        (np.zeros(10, int), np.zeros(10, int)),
+        (np.arange(10), np.arange(10)),
+        (np.zeros(10, int), np.arange(10)),
+        (np.array([0, 0, 1, 1]), np.zeros(4, int)),
+        (np.array([0]), np.array([0])),
+    ]
+    for _ in range(200):
+        n = int(rng.integers(2, 60))
+        truth = rng.integers(0, rng.integers(1, 6), n)
+        cases.append((truth, rng.integers(-1, rng.integers(1, 8), n)))
+    for truth, labels in cases:
+        expected = adjusted_rand_score(truth, labels)
+        assert adjusted_rand_index(truth, labels) == pytest.approx(expected, abs=1e-12)
 
 
 def test_fitted_lines_drop_middle_parts_then_cut():

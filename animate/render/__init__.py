@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from animate.errors import UserError
+from animate.metrics import adjusted_rand_index
 from animate.render import style
 from animate.render.figure import Canvas
 from animate.render.painters import painter_for
@@ -149,10 +150,14 @@ def frames(
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, weights, [c.focus for c in classes]
     )
+    shown = [None] * n
     for steps, duration in zip(timeline.frames, timeline.durations):
-        for painter, index in zip(painters, steps):
-            painter.show(index)
-            painter.panel.status.set_text(_status(painter, index, ari))
+        for p, (painter, index) in enumerate(zip(painters, steps)):
+            # A finished panel holds its last step: its artists are already right.
+            if index != shown[p]:
+                painter.show(index)
+                painter.panel.status.set_text(_status(painter, index, ari))
+                shown[p] = index
         if n == 1:
             canvas.set_caption(traces[0].steps[steps[0]].message)
         yield canvas.grab(), duration
@@ -169,9 +174,7 @@ def _status(painter, index, ari):
     text = painter.status(index)
     if not ari or painter.trace.y is None:
         return text
-    from sklearn.metrics import adjusted_rand_score
-
-    score = adjusted_rand_score(painter.trace.y, painter.trace.steps[index].labels)
+    score = adjusted_rand_index(painter.trace.y, painter.trace.steps[index].labels)
     # Rounded to two places, a tiny negative score would read "-0.00".
     return f"{text} · ARI {0.0 if abs(score) < 0.005 else score:.2f}"
 
