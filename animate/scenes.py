@@ -23,6 +23,7 @@ from animate.sweep import short, sweep
 _TOP_KEYS = {
     "title",
     "description",
+    "caption",
     "output",
     "data",
     "algorithm",
@@ -145,6 +146,8 @@ def load_scene(path):
     panels = _panels(spec, where)
     if "grid" in spec:
         render_options.setdefault("cols", len(spec["grid"]["algorithms"]))
+    if "caption" in spec:
+        render_options["caption"] = _text(spec, "caption", where)
     show = spec.get("show", "steps")
     if show not in ("steps", "runs"):
         raise UserError(f"{where}: show must be 'steps' or 'runs', got {show!r}")

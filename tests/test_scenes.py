@@ -15,7 +15,7 @@ from animate.metrics import adjusted_rand_index
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
-from helpers import near, paint, pixel
+from helpers import near, paint, pixel, rgb
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
@@ -318,3 +318,15 @@ def test_readme_images_and_gallery_table_match_the_files():
             assert gif.info["loop"] == 0
     listed = set(re.findall(r"`scenes/(\w+\.toml)`", readme))
     assert listed == {p.name for p in SCENES.glob("*.toml")}
+
+
+def test_a_caption_is_written_under_several_panels(tmp_path):
+    X, y = animate.datasets.make("blobs", n_samples=60, centers=2)
+    traces = [animate.run("kmeans", X, y=y, n_clusters=k) for k in (2, 3)]
+    plain = next(frames(traces, size=(480, 300)))[0].astype(int)
+    captioned = next(frames(traces, size=(480, 300), caption="Two runs, one data set."))[0]
+    ink = np.abs(captioned[-30:].astype(int) - rgb(style.INK)).sum(axis=2) < 60
+    assert ink.sum() > 50
+    assert not (np.abs(plain[-8:] - rgb(style.INK)).sum(axis=2) < 60).any()
+    loaded = scene(tmp_path, GRID.replace('title = "grid"', 'title = "grid"\ncaption = "c"'))
+    assert loaded.render_options["caption"] == "c"

@@ -44,6 +44,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     ari : bool, default=False
         Add the adjusted Rand index of the current labels against the true
         labels to the status line (the data must have true labels).
+    caption : str, optional
+        A fixed line (two at most) under the picture, in place of the
+        narration of each step; several panels have no caption without it.
     **options
         The painter's own options (e.g. ``voronoi=False`` for k-means).
 
@@ -78,7 +81,7 @@ def compare(traces, path, **options):
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, **options
+    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     """
     from animate.encode import write_gif
@@ -103,6 +106,7 @@ def frames(
     hold_ms=3000,
     max_frames=90,
     ari=False,
+    caption=None,
     **options,
 ):
     """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
@@ -114,7 +118,9 @@ def frames(
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     size = size or (max(320, 300 * cols), 60 + 320 * rows)
-    canvas = Canvas(size, rows, cols, side=side_panel, caption=n == 1)
+    canvas = Canvas(size, rows, cols, side=side_panel, caption=n == 1 or bool(caption))
+    if caption:
+        canvas.set_caption(caption)
     classes = [painter_for(t.algorithm) for t in traces]
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, focus=[c.focus for c in classes]
@@ -158,7 +164,7 @@ def frames(
                 painter.show(index)
                 painter.panel.status.set_text(_status(painter, index, ari))
                 shown[p] = index
-        if n == 1:
+        if n == 1 and not caption:
             canvas.set_caption(traces[0].steps[steps[0]].message)
         yield canvas.grab(), duration
 
