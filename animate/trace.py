@@ -114,7 +114,11 @@ class Trace:
         return len(self.steps)
 
     def save(self, path):
-        """Write the trace (with its runs) to ``path`` as ``.npz``, atomically, without pickle."""
+        """Write the trace (with its runs) to ``path`` as ``.npz``, atomically, without pickle.
+
+        A parameter JSON cannot hold (a sparse connectivity matrix) is saved as
+        a short description of itself: the steps, not the parameters, are the record.
+        """
         arrays, meta = _pack(self)
         arrays["meta"] = np.array(json.dumps(meta))
         path = Path(path)
@@ -214,7 +218,19 @@ def _unpack(meta, arrays, prefix):
 
 
 def _jsonable(params):
-    return {
-        key: value.tolist() if isinstance(value, np.ndarray) else value
-        for key, value in params.items()
-    }
+    return {key: _json_value(value) for key, value in params.items()}
+
+
+def _json_value(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    try:
+        json.dumps(value)
+    except TypeError:
+        # A sparse connectivity matrix, a callable...: the saved trace keeps every
+        # step, so the parameter is only described, not stored.
+        shape = getattr(value, "shape", None)
+        return f"{type(value).__name__}" + (f" of shape {tuple(shape)}" if shape else "")
+    return value

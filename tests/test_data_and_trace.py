@@ -116,3 +116,19 @@ def test_trace_load_rejects_a_non_trace(tmp_path):
     np.savez(path, a=np.arange(3))
     with pytest.raises(animate.UserError, match="cannot read trace"):
         animate.Trace.load(path)
+
+
+def test_a_trace_with_a_sparse_connectivity_saves_and_draws_the_same(tmp_path):
+    from sklearn.neighbors import kneighbors_graph
+
+    X, _ = animate.datasets.make("moons", n_samples=40)
+    graph = kneighbors_graph(X, 5)
+    trace = animate.run("agglomerative", X, connectivity=graph, linkage="average")
+    trace.save(tmp_path / "t.npz")
+    back = animate.Trace.load(tmp_path / "t.npz")
+    assert back.params["connectivity"] == "csr_matrix of shape (40, 40)"
+    assert back.params["linkage"] == "average"
+    assert all(np.array_equal(a.labels, b.labels) for a, b in zip(trace.steps, back.steps))
+    sweep = animate.sweep("kmeans", X, "n_clusters", [2, 3])
+    sweep.save(tmp_path / "s.npz")
+    assert animate.Trace.load(tmp_path / "s.npz").params == sweep.params
