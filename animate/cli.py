@@ -66,6 +66,7 @@ def build_parser():
         epilog="examples:\n  clustergif\n  clustergif --jobs 1\n"
         "  clustergif render scenes/kmeans.toml\n"
         "  clustergif run kmeans --dataset moons --set n_clusters=2 -o moons.gif\n"
+        "  clustergif run meanshift --dataset moons --sweep 'bandwidth=[0.2, 0.4, 0.8]' -o bw.gif\n"
         "  clustergif list",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -136,6 +137,17 @@ def build_parser():
     )
     run.add_argument("--size", default=None, metavar="WxH", help="pixels, e.g. 480x480")
     run.add_argument("--step-ms", type=int, default=500, help="ms per step (default 500)")
+    run.add_argument(
+        "--sweep",
+        metavar="KEY=[V1, V2, ...]",
+        help="one frame per value of one parameter, each the algorithm's answer, "
+        "e.g. bandwidth=[0.5, 1, 2, 4]",
+    )
+    run.add_argument(
+        "--ari",
+        action="store_true",
+        help="show the adjusted Rand index against the data's true labels",
+    )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
     run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
     run.add_argument(
@@ -352,14 +364,32 @@ def _run(args):
         }
     data.update(_pairs(args.data, "--data"))
     X, y = load_data(data)
-    trace = animate.run(args.algorithm, X, y=y, **_pairs(args.params, "--set"))
+    params = _pairs(args.params, "--set")
+    if args.sweep:
+        parameter, values = _sweep(args.sweep)
+        trace = animate.sweep(args.algorithm, X, parameter, values, y=y, **params)
+    else:
+        trace = animate.run(args.algorithm, X, y=y, **params)
     size = _size(args.size) if args.size else None
     written = render(
-        trace, args.output, size=size, step_ms=args.step_ms, side_panel=not args.no_side_panel
+        trace,
+        args.output,
+        size=size,
+        step_ms=args.step_ms,
+        side_panel=not args.no_side_panel,
+        ari=args.ari,
     )
     if not args.quiet:
-        print(f"wrote {written} ({len(trace.steps)} steps, {trace.n_iter} iterations)")
+        done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
+        print(f"wrote {written} ({len(trace.steps)} steps, {done})")
     return 0
+
+
+def _sweep(text):
+    (parameter, values), *more = _pairs([text], "--sweep").items()
+    if more or not isinstance(values, list):
+        raise UserError(f"--sweep takes KEY=[V1, V2, ...], one parameter, got {text!r}")
+    return parameter, values
 
 
 def _list(args):

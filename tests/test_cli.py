@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import tqdm
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from animate import cli
 from animate.cli import build_parser, main
@@ -113,6 +113,20 @@ def test_run_writes_a_gif(tmp_path, capsys):
     assert code == 0 and f"wrote {out}" in stdout
     with Image.open(out) as im:
         assert im.size == (320, 240) and im.info["loop"] == 0 and im.n_frames > 3
+
+
+def test_run_sweeps_one_parameter_one_frame_per_value(tmp_path, capsys):
+    out = tmp_path / "bandwidth.gif"
+    args = ["run", "meanshift", "--dataset", "moons", "--n-samples", "80", "--ari"]
+    args += ["--sweep", "bandwidth=[0.2, 0.5, 3.0]", "--step-ms", "400", "-o", str(out)]
+    code, stdout, _ = _run(args, capsys)
+    assert code == 0 and "3 steps, one frame per value" in stdout
+    with Image.open(out) as im:
+        # First frame 1500 ms, one step 400 ms, the last held 3000 ms.
+        total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(im))
+    assert total == 1500 + 400 + 3000
+    code, _, stderr = _run([*args[:-4], "--sweep", "bandwidth=0.2", "-o", str(out)], capsys)
+    assert code == 2 and stderr.count("\n") == 1 and "KEY=[V1, V2, ...]" in stderr
 
 
 def test_gallery_renders_every_scene_and_a_broken_one_fails_alone(tmp_path, capsys, monkeypatch):
