@@ -168,7 +168,7 @@ def _panels(spec, where):
     data, algorithm = _table(spec, "data", where), _table(spec, "algorithm", where)
     _check_named(data, algorithm, where)
     panels = spec.get("panels", [{}])
-    if not isinstance(panels, list) or not panels:
+    if not isinstance(panels, list) or not panels or not all(isinstance(p, dict) for p in panels):
         raise UserError(f"{where}: panels must be a non-empty list of [[panels]] tables")
     sweep = _table(spec, "sweep", where) if "sweep" in spec else None
     over = sweep.pop("over", "panels") if sweep is not None else None
@@ -180,15 +180,17 @@ def _panels(spec, where):
         return _sweep_panels(data, algorithm, sweep, where)
     result = []
     for i, panel in enumerate(panels, start=1):
-        _check_keys(panel, _PANEL_KEYS, f"{where} panel {i}")
+        here = f"{where} panel {i}"
+        _check_keys(panel, _PANEL_KEYS, here)
         if "sweep" in panel and sweep is None:
-            raise UserError(f"{where} panel {i} has a sweep but the scene has no [sweep] table")
+            raise UserError(f"{here} has a sweep but the scene has no [sweep] table")
+        own_sweep = {**(sweep or {}), **_table(panel, "sweep", here)}
         result.append(
             PanelSpec(
-                _override(data, panel.get("data", {})),
-                _override(algorithm, panel.get("algorithm", {})),
-                panel.get("title"),
-                _time_sweep({**(sweep or {}), **panel.get("sweep", {})}, where) if sweep else None,
+                _override(data, _table(panel, "data", here)),
+                _override(algorithm, _table(panel, "algorithm", here)),
+                _text(panel, "title", here) if "title" in panel else None,
+                _time_sweep(own_sweep, where) if sweep else None,
             )
         )
     return tuple(result)

@@ -330,3 +330,24 @@ def test_a_caption_is_written_under_several_panels(tmp_path):
     assert not (np.abs(plain[-8:] - rgb(style.INK)).sum(axis=2) < 60).any()
     loaded = scene(tmp_path, GRID.replace('title = "grid"', 'title = "grid"\ncaption = "c"'))
     assert loaded.render_options["caption"] == "c"
+
+
+BASE = '[data]\nname = "blobs"\n[algorithm]\nname = "kmeans"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('title = "t"\npanels = [1, 2]\n' + BASE, "panels must be a non-empty list"),
+        ('title = "t"\ncaption = 3\n' + BASE, "'caption' must be text"),
+        ('title = "t"\n' + BASE + "[[panels]]\ndata = 3\n", "panel 1: 'data' must be a table"),
+        ('title = "t"\n' + BASE + "[[panels]]\ntitle = 4\n", "panel 1: 'title' must be text"),
+        (
+            'title = "t"\n' + BASE + "[[panels]]\nsweep = { n_clusters = [2, 3] }\n",
+            "but the scene has no",
+        ),
+    ],
+)
+def test_mistakes_in_panels_are_one_line_user_errors(tmp_path, text, message):
+    with pytest.raises(animate.UserError, match=message):
+        scene(tmp_path, text)
