@@ -351,3 +351,23 @@ BASE = '[data]\nname = "blobs"\n[algorithm]\nname = "kmeans"\n'
 def test_mistakes_in_panels_are_one_line_user_errors(tmp_path, text, message):
     with pytest.raises(animate.UserError, match=message):
         scene(tmp_path, text)
+
+
+@pytest.mark.parametrize("name", ["kmeans", "kmeans_moons", "kmeans_restarts"])
+def test_kmeans_scenes_loop_within_budget_for_the_promised_time(tmp_path, name):
+    from animate.render.timeline import select_steps
+
+    loaded = animate.load_scene(SCENES / f"{name}.toml")
+    written = loaded.render(tmp_path)
+    assert written.stat().st_size < 1_000_000
+    options = loaded.render_options
+    n_frames = max(
+        len(select_steps(len(t.steps), options.get("max_frames", 90))) for t in loaded.traces()
+    )
+    step, first, hold = (
+        options.get(k, d) for k, d in (("step_ms", 500), ("first_ms", 1500), ("hold_ms", 3000))
+    )
+    with Image.open(written) as gif:
+        assert gif.info["loop"] == 0 and gif.size == tuple(options["size"])
+        total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
+    assert total == first + step * (n_frames - 2) + hold
