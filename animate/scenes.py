@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from animate import datasets
+from animate.algorithms import DISPLAY_NAMES, canonical
 from animate.api import parameters, run
 from animate.errors import UserError
 from animate.sweep import short, sweep
@@ -145,7 +146,9 @@ def load_scene(path):
         render_options["size"] = tuple(render_options["size"])
     panels = _panels(spec, where)
     if "grid" in spec:
-        render_options.setdefault("cols", len(spec["grid"]["algorithms"]))
+        columns = spec["grid"]["algorithms"]
+        render_options.setdefault("cols", len(columns))
+        render_options["headers"] = [DISPLAY_NAMES[canonical(a["name"])] for a in columns]
     if "caption" in spec:
         render_options["caption"] = _text(spec, "caption", where)
     show = spec.get("show", "steps")
@@ -255,7 +258,8 @@ def _grid_panels(spec, where):
             _check_named(data, algorithm, f"{where} [[grid.algorithms]]")
             accepted = parameters(algorithm["name"])
             params = {k: v for k, v in overrides.items() if k in accepted}
-            panels.append(PanelSpec(data, {**algorithm, **params}))
+            # The column's header names the algorithm; the panel states the rest.
+            panels.append(PanelSpec(data, {**algorithm, **params}, "{parameters}\n{outcome}"))
     return tuple(panels)
 
 

@@ -139,6 +139,10 @@ params = { n_clusters = 2, eps = 0.3 }
 def test_grid_puts_data_down_rows_and_hands_each_algorithm_its_parameters(tmp_path):
     loaded = scene(tmp_path, GRID)
     assert loaded.render_options["cols"] == 2
+    assert loaded.render_options["headers"] == ["k-means", "DBSCAN"]
+    painter, _ = paint(loaded.panels[1].make_trace())
+    title = _panel_title(painter, loaded.panels[1].title, 4)
+    assert title == f"eps = 1, min_samples = 4\n{painter.outcome()}"
     specs = [(p.data["name"], p.algorithm) for p in loaded.panels]
     assert specs == [
         ("blobs", {"name": "kmeans", "n_clusters": 3}),
@@ -371,3 +375,15 @@ def test_kmeans_scenes_loop_within_budget_for_the_promised_time(tmp_path, name):
         assert gif.info["loop"] == 0 and gif.size == tuple(options["size"])
         total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
     assert total == first + step * (n_frames - 2) + hold
+
+
+def test_column_headers_are_written_over_each_column():
+    X, y = animate.datasets.make("blobs", n_samples=60, centers=2)
+    traces = [animate.run("kmeans", X, y=y, n_clusters=k) for k in (2, 3)]
+    one = next(frames(traces, size=(480, 300), headers=["k-means", "DBSCAN"]))[0].astype(int)
+    two = next(frames(traces, size=(480, 300), headers=["EM", "mean shift"]))[0].astype(int)
+    for centre in (120, 360):
+        band = np.s_[26:42, centre - 50 : centre + 50]
+        assert (np.abs(one[band] - rgb(style.INK)).sum(axis=2) < 60).sum() > 20
+        assert (one[band] != two[band]).any()
+    assert np.array_equal(one[46:], two[46:])

@@ -47,6 +47,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     caption : str, optional
         A fixed line (two at most) under the picture, in place of the
         narration of each step; several panels have no caption without it.
+    headers : sequence of str, optional
+        A heading over each column of panels (a grid's algorithms).
     **options
         The painter's own options (e.g. ``voronoi=False`` for k-means).
 
@@ -81,7 +83,7 @@ def compare(traces, path, **options):
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, **options
+    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, headers, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     """
     from animate.encode import write_gif
@@ -107,6 +109,7 @@ def frames(
     max_frames=90,
     ari=False,
     caption=None,
+    headers=None,
     **options,
 ):
     """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
@@ -118,7 +121,9 @@ def frames(
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     size = size or (max(320, 300 * cols), 60 + 320 * rows)
-    canvas = Canvas(size, rows, cols, side=side_panel, caption=n == 1 or bool(caption))
+    canvas = Canvas(
+        size, rows, cols, side=side_panel, caption=n == 1 or bool(caption), headers=headers
+    )
     if caption:
         canvas.set_caption(caption)
     classes = [painter_for(t.algorithm) for t in traces]
@@ -170,9 +175,11 @@ def frames(
 
 
 def _panel_title(painter, custom, n_panels):
-    """A custom title may hold ``{outcome}``; the default states parameters and outcome."""
+    """A custom title may hold ``{outcome}`` and ``{parameters}`` (the default title
+    without the algorithm's name); the default states parameters and outcome."""
     if custom:
-        return custom.replace("{outcome}", painter.outcome())
+        parameters = painter.title().partition(", ")[2]
+        return custom.replace("{outcome}", painter.outcome()).replace("{parameters}", parameters)
     return painter.title() if n_panels == 1 else f"{painter.title()}\n{painter.outcome()}"
 
 

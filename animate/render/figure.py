@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from animate.errors import UserError
 from animate.render import style
 
-TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX = 26, 18, 40, 30
+TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX, HEADER_PX = 26, 18, 40, 30, 18
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,13 @@ class Canvas:
 
     ``panels`` rows x cols panels, each with a data axes (equal scale) and, if
     ``side``, a diagnostic axes beside it; one title line on top, one status
-    line per panel, one caption at the bottom if ``caption``.
+    line per panel, one caption at the bottom if ``caption``, and over each
+    column its header if ``headers`` are given.
     """
 
-    def __init__(self, size, rows=1, cols=1, side=False, caption=True, side_ratio=0.8):
+    def __init__(
+        self, size, rows=1, cols=1, side=False, caption=True, side_ratio=0.8, headers=None
+    ):
         width, height = check_size(size)
         self.size = (width, height)
         self.figure = Figure(
@@ -132,11 +135,22 @@ class Canvas:
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self._animated, self._background = [], None
-        top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0)
+        top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0) + (HEADER_PX if headers else 0)
         bottom = CAPTION_PX if caption else 8
         self.title = self._text(
             width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
         )
+        for c, header in enumerate((headers or [])[:cols]):
+            text = self._text(
+                (c + 0.5) * width / cols,
+                height - TITLE_PX,
+                "panel",
+                ha="center",
+                va="top",
+                weight="bold",
+                color=style.INK,
+            )
+            FittedText(text, "panel", width / cols - 12).set_text(header)
         self.labels = []
         self.caption = self.label(width / 2, height - bottom + 8, "caption", style.INK)
         self.panels = self._panels(rows, cols, side, top, bottom, side_ratio)

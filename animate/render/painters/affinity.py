@@ -161,7 +161,8 @@ class AffinityPainter(Painter):
 
     def title(self):
         damping = self.trace.params.get("damping", 0.5)
-        return f"affinity propagation, damping {damping:g}, preference {self._preference()}"
+        # The preference sets how many clusters: it comes first when the title is shortened.
+        return f"affinity propagation, preference {self._preference()}, damping {damping:g}"
 
     def _preference(self):
         value = self.trace.final.preference
