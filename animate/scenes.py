@@ -149,6 +149,7 @@ def load_scene(path):
         columns = spec["grid"]["algorithms"]
         render_options.setdefault("cols", len(columns))
         render_options["headers"] = [DISPLAY_NAMES[canonical(a["name"])] for a in columns]
+        render_options["row_headers"] = [_data_name(d) for d in spec["grid"]["data"]]
     if "caption" in spec:
         render_options["caption"] = _text(spec, "caption", where)
     show = spec.get("show", "steps")
@@ -261,6 +262,10 @@ def _grid_panels(spec, where):
             # The column's header names the algorithm; the panel states the rest.
             panels.append(PanelSpec(data, {**algorithm, **params}, "{parameters}\n{outcome}"))
     return tuple(panels)
+
+
+def _data_name(data):
+    return Path(data["csv"]).stem if "csv" in data else str(data["name"])
 
 
 def _check_overrides(overrides, columns, where):

@@ -140,6 +140,7 @@ def test_grid_puts_data_down_rows_and_hands_each_algorithm_its_parameters(tmp_pa
     loaded = scene(tmp_path, GRID)
     assert loaded.render_options["cols"] == 2
     assert loaded.render_options["headers"] == ["k-means", "DBSCAN"]
+    assert loaded.render_options["row_headers"] == ["blobs", "moons"]
     painter, _ = paint(loaded.panels[1].make_trace())
     title = _panel_title(painter, loaded.panels[1].title, 4)
     assert title == f"eps = 1, min_samples = 4\n{painter.outcome()}"
@@ -387,3 +388,16 @@ def test_column_headers_are_written_over_each_column():
         assert (np.abs(one[band] - rgb(style.INK)).sum(axis=2) < 60).sum() > 20
         assert (one[band] != two[band]).any()
     assert np.array_equal(one[46:], two[46:])
+
+
+def test_row_headers_are_written_down_the_left_margin():
+    X, y = animate.datasets.make("blobs", n_samples=60, centers=2)
+    traces = [animate.run("kmeans", X, y=y, n_clusters=k) for k in (2, 3)]
+    options = {"size": (300, 480), "cols": 1}
+    one = next(frames(traces, row_headers=["blobs", "moons"], **options))[0].astype(int)
+    two = next(frames(traces, row_headers=["circles", "aniso"], **options))[0].astype(int)
+    for middle in (160, 380):
+        band = np.s_[middle - 40 : middle + 40, :18]
+        assert (np.abs(one[band] - rgb(style.INK)).sum(axis=2) < 60).sum() > 20
+        assert (one[band] != two[band]).any()
+    assert np.array_equal(one[:, 20:], two[:, 20:])

@@ -47,8 +47,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     caption : str, optional
         A fixed line (two at most) under the picture, in place of the
         narration of each step; several panels have no caption without it.
-    headers : sequence of str, optional
-        A heading over each column of panels (a grid's algorithms).
+    headers, row_headers : sequence of str, optional
+        A heading over each column of panels (a grid's algorithms) and, turned,
+        left of each row (a grid's data sets).
     **options
         The painter's own options (e.g. ``voronoi=False`` for k-means).
 
@@ -83,7 +84,8 @@ def compare(traces, path, **options):
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, headers, **options
+    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, headers, row_headers,
+    **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     """
     from animate.encode import write_gif
@@ -110,6 +112,7 @@ def frames(
     ari=False,
     caption=None,
     headers=None,
+    row_headers=None,
     **options,
 ):
     """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
@@ -122,7 +125,13 @@ def frames(
     rows = math.ceil(n / cols)
     size = size or (max(320, 300 * cols), 60 + 320 * rows)
     canvas = Canvas(
-        size, rows, cols, side=side_panel, caption=n == 1 or bool(caption), headers=headers
+        size,
+        rows,
+        cols,
+        side=side_panel,
+        caption=n == 1 or bool(caption),
+        headers=headers,
+        row_headers=row_headers,
     )
     if caption:
         canvas.set_caption(caption)

@@ -124,7 +124,15 @@ class Canvas:
     """
 
     def __init__(
-        self, size, rows=1, cols=1, side=False, caption=True, side_ratio=0.8, headers=None
+        self,
+        size,
+        rows=1,
+        cols=1,
+        side=False,
+        caption=True,
+        side_ratio=0.8,
+        headers=None,
+        row_headers=None,
     ):
         width, height = check_size(size)
         self.size = (width, height)
@@ -137,23 +145,27 @@ class Canvas:
         self._animated, self._background = [], None
         top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0) + (HEADER_PX if headers else 0)
         bottom = CAPTION_PX if caption else 8
+        margin = HEADER_PX if row_headers else 0
         self.title = self._text(
             width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
         )
-        for c, header in enumerate((headers or [])[:cols]):
-            text = self._text(
-                (c + 0.5) * width / cols,
-                height - TITLE_PX,
-                "panel",
-                ha="center",
-                va="top",
-                weight="bold",
-                color=style.INK,
-            )
-            FittedText(text, "panel", width / cols - 12).set_text(header)
+        self._headers(headers or [], row_headers or [], (rows, cols), top, bottom, margin)
         self.labels = []
         self.caption = self.label(width / 2, height - bottom + 8, "caption", style.INK)
-        self.panels = self._panels(rows, cols, side, top, bottom, side_ratio)
+        self.panels = self._panels(rows, cols, side, top, bottom, side_ratio, margin)
+
+    def _headers(self, headers, row_headers, grid, top, bottom, margin):
+        """Column headings under the title, row headings (turned) down the left margin."""
+        (rows, cols), (w, h) = grid, self.size
+        cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
+        kw = {"ha": "center", "weight": "bold", "color": style.INK}
+        for c, header in enumerate(headers[:cols]):
+            text = self._text(margin + (c + 0.5) * cell_w, h - TITLE_PX, "panel", va="top", **kw)
+            FittedText(text, "panel", cell_w - 12).set_text(header)
+        for r, header in enumerate(row_headers[:rows]):
+            y = h - top - (r + 0.5) * cell_h
+            text = self._text(4, y, "panel", va="center", rotation=90, **{**kw, "ha": "left"})
+            FittedText(text, "panel", cell_h - 12).set_text(header)
 
     def _text(self, x, y, kind, **kw):
         w, h = self.size
@@ -167,16 +179,16 @@ class Canvas:
         self.labels.append(label)
         return label
 
-    def _panels(self, rows, cols, side, top, bottom, side_ratio):
+    def _panels(self, rows, cols, side, top, bottom, side_ratio, margin=0):
         w, h = self.size
-        cell_w, cell_h = w / cols, (h - top - bottom) / rows
+        cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         single = rows * cols == 1
         head = 0 if single else PANEL_TITLE_PX
         foot = 0 if single else STATUS_PX
         panels = []
         for r in range(rows):
             for c in range(cols):
-                x0, y0 = c * cell_w, h - top - (r + 1) * cell_h
+                x0, y0 = margin + c * cell_w, h - top - (r + 1) * cell_h
                 inner_h = cell_h - head - foot - 6
                 # The side panel never takes more than about 40% of a narrow cell.
                 plot_w = min(inner_h * side_ratio, (cell_w - 82) * 0.42)
