@@ -121,11 +121,25 @@ def frames(
         raise UserError("ari needs data with true labels; leave it out for this data")
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
+    canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
+    painters = _painters(traces, canvas, timing, options)
+    for painter, panel_title in zip(painters, titles or [None] * n):
+        painter.panel.title.set_text(_panel_title(painter, panel_title, n))
+    if title and n > 1:
+        canvas.title.set_text(title)
+    weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
+    timeline = Timeline.aligned(
+        [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
+    )
+    yield from _play(painters, canvas, timeline, ari, narrate=n == 1 and not caption)
+
+
+def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
+    """The figure for ``n`` panels: as square a grid as fits unless ``cols`` says."""
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    size = size or (max(320, 300 * cols), 60 + 320 * rows)
     canvas = Canvas(
-        size,
+        size or (max(320, 300 * cols), 60 + 320 * rows),
         rows,
         cols,
         side=side_panel,
@@ -135,7 +149,13 @@ def frames(
     )
     if caption:
         canvas.set_caption(caption)
+    return canvas
+
+
+def _painters(traces, canvas, timing, options):
+    """One painter per trace, each told which steps it will show and its fixed limits."""
     classes = [painter_for(t.algorithm) for t in traces]
+    _unused_options(classes, options)
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, focus=[c.focus for c in classes]
     )
@@ -149,28 +169,16 @@ def frames(
         aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
         limits = fitted_limits(extents[p], aspect)
         anchor = _anchor(trace, traces[0], painters)
+        options_here = _options_for(cls, options)
         painters.append(
-            cls(
-                trace,
-                panel,
-                canvas,
-                views[p],
-                limits,
-                indices,
-                anchor,
-                **_options_for(cls, options),
-            )
+            cls(trace, panel, canvas, views[p], limits, indices, anchor, **options_here)
         )
-    _unused_options(classes, options)
-    for painter, panel_title in zip(painters, titles or [None] * n):
-        painter.panel.title.set_text(_panel_title(painter, panel_title, n))
-    if title and n > 1:
-        canvas.title.set_text(title)
-    weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
-    timeline = Timeline.aligned(
-        [len(t.steps) for t in traces], timing, weights, [c.focus for c in classes]
-    )
-    shown = [None] * n
+    return painters
+
+
+def _play(painters, canvas, timeline, ari, narrate):
+    """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
+    shown = [None] * len(painters)
     for steps, duration in zip(timeline.frames, timeline.durations):
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
@@ -178,8 +186,8 @@ def frames(
                 painter.show(index)
                 painter.panel.status.set_text(_status(painter, index, ari))
                 shown[p] = index
-        if n == 1 and not caption:
-            canvas.set_caption(traces[0].steps[steps[0]].message)
+        if narrate:
+            canvas.set_caption(painters[0].trace.steps[steps[0]].message)
         yield canvas.grab(), duration
 
 
