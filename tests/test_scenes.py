@@ -401,3 +401,17 @@ def test_row_headers_are_written_down_the_left_margin():
         assert (np.abs(one[band] - rgb(style.INK)).sum(axis=2) < 60).sum() > 20
         assert (one[band] != two[band]).any()
     assert np.array_equal(one[:, 20:], two[:, 20:])
+
+
+def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
+    X, y = animate.datasets.make("moons", n_samples=80)
+    trace = animate.sweep("dbscan", X, "eps", [0.01, 0.3], y=y)
+    assert trace.steps[0].n_clusters == 0 and trace.steps[1].n_clusters == 2
+    painter, frame = paint(trace)
+    image = frame(0)
+    rc = pixel(painter.ax, image, painter.xy[0])
+    assert near(image, rc, style.NOISE, radius=2, tol=12)
+    assert not near(frame(1), rc, style.NOISE, radius=2, tol=12)
+    linkages = animate.sweep("agglomerative", X, "linkage", ["ward", "single"], y=y)
+    painter, _ = paint(linkages)
+    assert painter.title() == "agglomerative clustering, linkage: ward / single"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from animate.algorithms import DISPLAY_NAMES
 from animate.render import style
@@ -44,8 +45,10 @@ class SweepPainter(Painter):
             return
         values, logx = self.positions
         side.set_xscale("log" if logx else "linear")
-        side.set_yscale("log" if self.counts.max() >= 20 else "linear")
-        pad = 1.15 if logx else (values.max() - values.min()) * 0.06
+        # A count from 1 to a hundred reads best on a log axis; zero clusters cannot.
+        logy = self.counts.max() >= 20 and self.counts.min() >= 1
+        side.set_yscale("log" if logy else "linear")
+        pad = 1.15 if logx else (values.max() - values.min()) * 0.06 or 0.5
         low, high = (
             (values.min() / pad, values.max() * pad)
             if logx
@@ -53,13 +56,15 @@ class SweepPainter(Painter):
         )
         side.set_xlim(low, high)
         top = self.counts.max()
-        side.set_ylim((0.8, top * 1.4) if top >= 20 else (0, top + 1))
+        side.set_ylim((0.8, top * 1.4) if logy else (0, top * 1.08 + 1))
         side.set_xlabel(
             self.trace.params["parameter"], fontsize=style.FONT_SIZES["tick"], color=style.MUTED
         )
         side.grid(color=style.GRID, lw=0.6)
         for axis in (side.xaxis, side.yaxis):
             axis.set_major_formatter(lambda v, _: f"{v:g}")
+        if not logy:
+            side.yaxis.set_major_locator(MaxNLocator(integer=True))
         if not _numeric(self.trace.params["values"]):
             side.set_xticks(values, [short(v) for v in self.trace.params["values"]])
         self.curve, self.dot = score_curve(side)
@@ -67,7 +72,7 @@ class SweepPainter(Painter):
 
     def show(self, index):
         step = self.trace.steps[index]
-        self.points.show(self.slots_of(index))
+        self.points.show(self.slots_of(index), noise=step.labels < 0)
         centres = self.view.points(step.centers) if "centers" in step.fields else np.empty((0, 2))
         self.centres.set_data(centres[:, 0], centres[:, 1])
         # A hundred full-size crosses would hide the points they summarise.
@@ -80,10 +85,10 @@ class SweepPainter(Painter):
     def title(self):
         params = self.trace.params
         values = params["values"]
-        return (
-            f"{DISPLAY_NAMES[params['algorithm']]}, {params['parameter']} "
-            f"from {short(values[0])} to {short(values[-1])}"
-        )
+        name, parameter = DISPLAY_NAMES[params["algorithm"]], params["parameter"]
+        if not _numeric(values):
+            return f"{name}, {parameter}: {' / '.join(short(v) for v in values)}"
+        return f"{name}, {parameter} from {short(values[0])} to {short(values[-1])}"
 
     def outcome(self):
         low, high = int(self.counts.min()), int(self.counts.max())
