@@ -87,17 +87,15 @@ def kmeans(
 
 
 def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
-    n_clusters = len(centers)
+    def snapshot(iteration, phase, labels, message, centers):
+        # The data is centred for accuracy; snapshots show the centres in place.
+        inertia = None if phase == "init" else _inertia(Xc, centers, labels)
+        return Step(
+            iteration, phase, labels, message, centers=centers + mean, inertia=inertia, run=run
+        )
+
     labels_old = np.full(len(Xc), -1)
-    yield Step(
-        0,
-        "init",
-        labels_old,
-        f"{how} {n_clusters} starting centres",
-        centers=centers + mean,
-        inertia=None,
-        run=run,
-    )
+    yield snapshot(0, "init", labels_old, f"{how} {len(centers)} starting centres", centers)
     converged = strict = False
     for iteration in range(1, max_iter + 1):
         labels = _nearest(Xc, centers)
@@ -108,15 +106,7 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
             if strict
             else f"Assign: each point joins its nearest centre ({changed} points moved)"
         )
-        yield Step(
-            iteration,
-            "assign",
-            labels,
-            message,
-            centers=centers + mean,
-            inertia=_inertia(Xc, centers, labels),
-            run=run,
-        )
+        yield snapshot(iteration, "assign", labels, message, centers)
         if strict:
             break
         new_centers = _means(Xc, centers, labels)
@@ -128,15 +118,7 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
             if converged
             else "Update: each centre moves to the mean of its points"
         )
-        yield Step(
-            iteration,
-            "update",
-            labels,
-            message,
-            centers=centers + mean,
-            inertia=_inertia(Xc, centers, labels),
-            run=run,
-        )
+        yield snapshot(iteration, "update", labels, message, centers)
         if converged:
             break
         labels_old = labels
@@ -144,15 +126,8 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
         # scikit-learn re-assigns once more so that labels match the final centres.
         labels = _nearest(Xc, centers)
         reason = "Converged" if converged else f"Stopped after max_iter={max_iter} iterations"
-        yield Step(
-            iteration,
-            "assign",
-            labels,
-            f"{reason}: each point joins its nearest final centre",
-            centers=centers + mean,
-            inertia=_inertia(Xc, centers, labels),
-            run=run,
-        )
+        message = f"{reason}: each point joins its nearest final centre"
+        yield snapshot(iteration, "assign", labels, message, centers)
     return {
         "labels": labels,
         "inertia": _inertia(Xc, centers, labels),
