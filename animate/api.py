@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-
-from animate import algorithms
+from animate.algorithms import registry
 from animate.datasets import validate_data
 from animate.errors import UserError
 from animate.trace import Trace
@@ -16,51 +14,44 @@ def run(algorithm, X, *, y=None, **params):
     Parameters
     ----------
     algorithm : str
-        "kmeans", "em" (or "gmm"), "meanshift", "affinity", "dbscan" or
-        "agglomerative" (or "hierarchical").
+        An algorithm's name or alias, as ``animate.ALGORITHMS`` lists them
+        ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative"...);
+        ``clustergif list`` shows each with its parameters.
     X : array-like of shape (n_samples, n_features)
         The points to cluster.
     y : array-like of shape (n_samples,), optional
         True labels, if known: colours are then matched to them.
     **params
         The algorithm's parameters, named as in scikit-learn (``n_clusters``,
-        ``eps``, ``bandwidth``...).
+        ``eps``, ``bandwidth``...). Each is checked before the first step.
 
     Returns
     -------
     Trace
         ``trace.steps`` from the initial to the final state, ``trace.final``,
-        ``trace.n_iter``, ``trace.converged``.
+        ``trace.n_iter``, ``trace.converged``; ``trace.params`` holds every
+        parameter, defaults included.
     """
-    name = algorithms.canonical(algorithm)
+    spec = registry.spec(algorithm)
     X = validate_data(X)
     if y is not None and len(y) != len(X):
         raise UserError(f"y has {len(y)} labels for {len(X)} points; give one label per point")
-    func = algorithms.generator(name)
-    check_params(name, params)
-    steps, info = collect(func(X, **params))
+    params = spec.resolve(params, len(X))
+    steps, info = collect(spec.func(X, **params))
     if "best_run" not in info:
-        return Trace(name, X, tuple(steps), dict(params), info["n_iter"], info["converged"], y)
+        return Trace(spec.name, X, tuple(steps), params, info["n_iter"], info["converged"], y)
+    best = info["best_run"]
     runs = tuple(
-        Trace(name, X, tuple(s for s in steps if s.run == r), dict(params), n_iter, converged, y)
-        for r, (n_iter, converged) in enumerate(info["runs"])
+        Trace(spec.name, X, tuple(s for s in steps if s.run == r), params, *run, y, (), best)
+        for r, run in enumerate(info["runs"])
     )
-    best = runs[info["best_run"]]
-    return Trace(name, X, best.steps, dict(params), best.n_iter, best.converged, y, runs)
-
-
-def check_params(algorithm, params):
-    """Raise UserError if ``params`` names a parameter the algorithm does not take."""
-    accepted = parameters(algorithm)
-    for key in params:
-        if key not in accepted:
-            raise UserError(f"{algorithm} has no parameter {key!r}; it takes {', '.join(accepted)}")
+    kept = runs[best]
+    return Trace(spec.name, X, kept.steps, params, kept.n_iter, kept.converged, y, runs, best)
 
 
 def parameters(algorithm):
     """``{name: default}`` of an algorithm's parameters."""
-    signature = inspect.signature(algorithms.generator(algorithm))
-    return {name: p.default for name, p in list(signature.parameters.items())[1:]}
+    return dict(registry.spec(algorithm).defaults)
 
 
 def collect(generator):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from animate import datasets
-from animate.algorithms import DISPLAY_NAMES, canonical
+from animate.algorithms import DISPLAY_NAMES, canonical, registry
 from animate.api import parameters, run
 from animate.errors import UserError
 from animate.sweep import short, sweep
@@ -87,7 +87,7 @@ class Scene:
         """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
         traces = [panel.make_trace() for panel in self.panels]
         if self.show == "runs":
-            return list(traces[0].runs) or traces
+            return list(traces[0].runs)
         return traces
 
     def render(self, out_dir="output"):
@@ -106,14 +106,26 @@ class Scene:
 
     def _titles(self, traces):
         if self.show == "runs":
-            best = min(range(len(traces)), key=lambda i: traces[i].final.inertia)
-            return [
-                f"run {i + 1}: inertia {t.final.inertia:,.0f}" + (" (best)" if i == best else "")
-                for i, t in enumerate(traces)
-            ]
+            return _run_titles(traces)
         if all(p.title is None for p in self.panels):
             return None
         return [p.title or "" for p in self.panels]
+
+
+def _run_titles(runs):
+    """ "run 2: inertia 651 (best)": each restart with the score its algorithm is judged by."""
+    score = registry.spec(runs[0].algorithm).score
+    values = [getattr(run.final, score) for run in runs]
+    # The algorithm chose its best run; scores alone cannot say which (ties, direction).
+    best = runs[0].best_run
+    return [
+        f"run {i + 1}: {score.replace('_', ' ')} {_number(v)}" + (" (best)" if i == best else "")
+        for i, v in enumerate(values)
+    ]
+
+
+def _number(value):
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def load_scene(path):
@@ -155,6 +167,8 @@ def load_scene(path):
     show = spec.get("show", "steps")
     if show not in ("steps", "runs"):
         raise UserError(f"{where}: show must be 'steps' or 'runs', got {show!r}")
+    if show == "runs":
+        _check_restarts(panels, where)
     return Scene(
         path,
         _text(spec, "title", where),
@@ -262,6 +276,17 @@ def _grid_panels(spec, where):
             # The column's header names the algorithm; the panel states the rest.
             panels.append(PanelSpec(data, {**algorithm, **params}, "{parameters}\n{outcome}"))
     return tuple(panels)
+
+
+def _check_restarts(panels, where):
+    """``show = "runs"`` needs one panel of an algorithm that restarts (k-means' n_init)."""
+    spec = registry.spec(panels[0].algorithm["name"])
+    if len(panels) > 1 or spec.restarts is None:
+        restarting = [s.name for s in registry.specs() if s.restarts]
+        raise UserError(
+            f"{where}: show = 'runs' needs one algorithm that restarts "
+            f"({', '.join(restarting)}), got {spec.name}; remove show or change the algorithm"
+        )
 
 
 def _data_name(data):

@@ -94,6 +94,9 @@ class Trace:
     runs : tuple of Trace
         Every initialisation when the algorithm restarts (k-means ``n_init``);
         empty otherwise. The Trace itself is the best run.
+    best_run : int or None
+        Which of the runs the algorithm kept (the same on the trace and on
+        each of its runs); None without restarts.
     """
 
     algorithm: str
@@ -104,6 +107,7 @@ class Trace:
     converged: bool = True
     y: np.ndarray | None = None
     runs: tuple = ()
+    best_run: int | None = None
 
     @property
     def final(self) -> Step:
@@ -184,6 +188,7 @@ def _pack(trace, prefix=""):
         "converged": trace.converged,
         "steps": steps,
         "runs": runs,
+        "best_run": trace.best_run,
     }
     return arrays, meta
 
@@ -214,6 +219,7 @@ def _unpack(meta, arrays, prefix):
         meta["converged"],
         arrays.get(f"{prefix}y"),
         runs,
+        meta.get("best_run"),
     )
 
 

@@ -140,7 +140,7 @@ def test_gallery_renders_every_scene_and_a_broken_one_fails_alone(tmp_path, caps
     code, stdout, stderr = _run(["--quiet"], capsys)
     assert code == 2 and stdout == ""
     assert stderr.count("\n") == 1 and stderr.count("error") == 1
-    assert "scenes/broken.toml: " in stderr and "n_clusters must be >= 1" in stderr
+    assert "scenes/broken.toml: " in stderr and "n_clusters must be a whole number >= 1" in stderr
     # The page is written all the same, without the broken scene.
     output = sorted(p.name for p in (tmp_path / "output").iterdir())
     assert output == ["index.html", "kmeans_moons.gif"]

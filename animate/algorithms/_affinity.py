@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.metrics.pairwise import euclidean_distances
+from numbers import Integral, Real
 
-from animate.algorithms._checks import (
-    check_array,
-    check_choice,
-    check_float,
-    check_int,
-    check_pairwise_memory,
-    check_random_state,
+import numpy as np
+
+from animate.algorithms._checks import check_array, check_pairwise_memory, check_random_state
+from animate.algorithms.registry import (
+    ARRAY,
+    NONE,
+    RANDOM_STATE,
+    Interval,
+    Options,
+    algorithm,
 )
 from animate.errors import UserError
 from animate.trace import Step
 
-_AFFINITIES = ("euclidean", "precomputed")
 # Largest n whose responsibility and availability are kept whole at every step;
 # above it a step keeps a view of at most this many rows and columns, in float32:
 # views are only drawn, and the last step has the exact matrices.
@@ -26,6 +27,22 @@ _DRAWABLE = 100
 _N_MATRICES = 7
 
 
+@algorithm(
+    "affinity",
+    display="affinity propagation",
+    aliases=("affinity_propagation",),
+    summary="affinity propagation: points pass messages until exemplars emerge",
+    order=40,
+    constraints={
+        "damping": Interval(Real, 0.5, 1.0, closed="left"),
+        "max_iter": Interval(Integral, 1, None),
+        "convergence_iter": Interval(Integral, 1, None),
+        "preference": [NONE, Interval(Real), ARRAY],
+        "affinity": Options("euclidean", "precomputed"),
+        "random_state": RANDOM_STATE,
+    },
+    fields=("exemplars", "responsibility", "availability"),
+)
 def affinity(
     X,
     *,
@@ -97,16 +114,12 @@ def affinity(
         about 15 000 points when 24 GiB are free (5 000 points need 1.3 GiB).
     """
     n_samples = len(X)
-    affinity = check_choice("affinity", affinity, _AFFINITIES)
     if affinity == "precomputed" and X.shape != (n_samples, n_samples):
         raise UserError(
             f"affinity='precomputed' needs a square (n_samples, n_samples) matrix "
             f"of similarities, got shape {X.shape}; pass the similarity matrix or "
             "use affinity='euclidean' for points"
         )
-    damping = check_float("damping", damping, low=0.5, high=1.0, high_open=True)
-    max_iter = check_int("max_iter", max_iter, low=1)
-    convergence_iter = check_int("convergence_iter", convergence_iter, low=1)
     preference = _check_preference(preference, n_samples)
     rng = check_random_state(random_state)
     check_pairwise_memory("affinity propagation", n_samples, n_matrices=_N_MATRICES)
@@ -229,6 +242,8 @@ def _refine(S, exemplars):
 def _similarity(X, affinity):
     if affinity == "precomputed":
         return np.array(X, dtype=np.float64)
+    from sklearn.metrics.pairwise import euclidean_distances  # on first use: slow to import
+
     S = euclidean_distances(X, squared=True)
     return np.negative(S, out=S)
 
@@ -265,7 +280,7 @@ def _check_preference(preference, n_samples):
     if preference is None:
         return None
     if np.ndim(preference) == 0:
-        return check_float("preference", np.asarray(preference).item())
+        return preference
     if np.ndim(preference) == 1 and len(preference) != n_samples:
         raise UserError(
             f"preference has {len(preference)} values for {n_samples} points; "

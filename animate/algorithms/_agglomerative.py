@@ -13,25 +13,24 @@ from __future__ import annotations
 import heapq
 import math
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist, pdist, squareform
 
-from animate.algorithms._checks import (
-    check_choice,
-    check_float,
-    check_int,
-    check_n_clusters,
-    check_pairwise_memory,
+from animate.algorithms._checks import check_int, check_n_clusters, check_pairwise_memory
+from animate.algorithms.registry import (
+    ARRAY,
+    CALLABLE,
+    NONE,
+    SPARSE,
+    Interval,
+    Options,
+    algorithm,
 )
 from animate.errors import UserError
 from animate.trace import Step
 
-_LINKAGES = ("ward", "complete", "average", "single")
+# scipy is imported where it is used: it takes longer to import than `--help` may.
 # The metric names scikit-learn accepts, and scipy's name for each.
 _METRICS = {
     "euclidean": "euclidean",
@@ -44,6 +43,21 @@ _METRICS = {
 }
 
 
+@algorithm(
+    "agglomerative",
+    display="agglomerative clustering",
+    aliases=("hierarchical",),
+    summary="agglomerative clustering: merge the two closest clusters, again and again",
+    order=60,
+    constraints={
+        "n_clusters": [NONE, Interval(Integral, 1, None)],
+        "metric": Options(*_METRICS),
+        "connectivity": [NONE, Interval(Integral, 1, None), SPARSE, ARRAY, CALLABLE],
+        "linkage": Options("ward", "complete", "average", "single"),
+        "distance_threshold": [NONE, Interval(Real, 0, None)],
+    },
+    fields=("linkage",),
+)
 def agglomerative(
     X,
     n_clusters=2,
@@ -103,7 +117,6 @@ def agglomerative(
     """
     n_samples = len(X)
     n_clusters, distance_threshold = _check_cut(n_clusters, distance_threshold, n_samples)
-    linkage = check_choice("linkage", linkage, _LINKAGES)
     metric = _check_metric(metric, linkage, X)
     graph = _check_connectivity(connectivity, X, metric)
     check_pairwise_memory(
@@ -150,6 +163,8 @@ def _distance_matrix(X, metric):
         D = np.triu(X, 1)
         D += D.T
     else:
+        from scipy.spatial.distance import pdist, squareform
+
         D = squareform(pdist(X, metric))
     # A cluster is never its own neighbour; merged-away clusters get inf too.
     np.fill_diagonal(D, np.inf)
@@ -264,6 +279,8 @@ def _graph_edges(graph, X, metric):
     into one piece; and how many pieces it had."""
     graph = (graph + graph.T).tocsr()
     graph.eliminate_zeros()
+    from scipy.sparse.csgraph import connected_components
+
     n_pieces, piece = connected_components(graph)
     rows, cols = graph.nonzero()
     pairs = np.column_stack([rows, cols])
@@ -289,6 +306,8 @@ def _bridges(X, piece, n_pieces, metric):
             if metric == "precomputed":
                 D = X[np.ix_(members[i], members[j])]
             else:
+                from scipy.spatial.distance import cdist
+
                 D = cdist(X[members[i]], X[members[j]], metric)
             a, b = np.unravel_index(np.argmin(D), D.shape)
             links.append((members[i][a], members[j][b]))
@@ -495,12 +514,11 @@ def _check_cut(n_clusters, distance_threshold, n_samples):
         )
     if distance_threshold is None:
         return check_n_clusters("n_clusters", n_clusters, n_samples), None
-    return None, check_float("distance_threshold", distance_threshold, low=0)
+    return None, distance_threshold
 
 
 def _check_metric(metric, linkage, X):
-    name = check_choice("metric", metric, tuple(_METRICS))
-    metric = _METRICS[name]
+    name, metric = metric, _METRICS[metric]
     if linkage == "ward" and metric != "euclidean":
         raise UserError(
             f"linkage='ward' works only with Euclidean distances, got "
@@ -533,6 +551,8 @@ def _check_distances(X):
 
 def _check_connectivity(connectivity, X, metric):
     """The graph as a sparse array of shape (n, n), or None."""
+    from scipy import sparse
+
     if connectivity is None:
         return None
     if callable(connectivity):
@@ -559,6 +579,9 @@ def _check_connectivity(connectivity, X, metric):
 
 def _knn_graph(X, k, metric):
     """kneighbors_graph(X, k, include_self=False): each point linked to its k nearest."""
+    from scipy import sparse
+    from scipy.spatial import cKDTree
+
     n = len(X)
     k = check_int("connectivity", k, low=1, high=n - 1)
     if metric == "precomputed":

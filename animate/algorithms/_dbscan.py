@@ -9,25 +9,40 @@ way, but a growth that looks like a wave and can be shown a wave at a time.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.neighbors import VALID_METRICS, NearestNeighbors
 
-from animate.algorithms._checks import available_memory, check_choice, check_float, check_int
+from animate.algorithms._checks import available_memory
+from animate.algorithms.registry import NONE, Interval, Kind, algorithm
 from animate.errors import UserError
 from animate.trace import Step
 
-# The radius-query metrics of sklearn.neighbors that scikit-learn's DBSCAN also
-# accepts for data points: it refuses "p", "infinity" and "sokalmichener";
-# "mahalanobis" and "seuclidean" need metric_params, which we do not take.
-_METRICS = tuple(
-    sorted(
-        (set(VALID_METRICS["ball_tree"]) | set(VALID_METRICS["brute"]))
-        - {"precomputed", "pyfunc", "p", "infinity", "sokalmichener", "mahalanobis", "seuclidean"}
+
+@functools.cache
+def _metrics():
+    """The radius-query metrics of sklearn.neighbors that scikit-learn's DBSCAN also
+    accepts for data points: it refuses "p", "infinity" and "sokalmichener";
+    "mahalanobis" and "seuclidean" need metric_params, which we do not take."""
+    from sklearn.neighbors import VALID_METRICS  # on first use: slow to import
+
+    return tuple(
+        sorted(
+            (set(VALID_METRICS["ball_tree"]) | set(VALID_METRICS["brute"]))
+            - {"precomputed", "pyfunc", "p", "infinity", "sokalmichener"}
+            - {"mahalanobis", "seuclidean"}
+        )
     )
+
+
+_METRIC = Kind(
+    "'euclidean', 'manhattan', 'chebyshev', 'minkowski', 'cosine' or another metric "
+    "of sklearn.neighbors",
+    lambda v: isinstance(v, str) and v in _metrics(),
 )
 # Up to this many points every visit is its own step (the tutorial scene);
 # above it, one step per frontier wave.
@@ -51,6 +66,19 @@ class _Event(NamedTuple):
     message: str
 
 
+@algorithm(
+    "dbscan",
+    display="DBSCAN",
+    summary="DBSCAN: clusters grow from dense core points; what they never reach is noise",
+    order=50,
+    constraints={
+        "eps": Interval(Real, 0, None, closed="right"),
+        "min_samples": Interval(Integral, 1, None),
+        "metric": _METRIC,
+        "p": [NONE, Interval(Real, 0, None, closed="right")],
+    },
+    fields=("core",),
+)
 def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
     """DBSCAN, yielding a Step as each cluster grows from its core points.
 
@@ -97,8 +125,6 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
         found (each cluster is one pass of scikit-learn's outer loop; step
         ``iteration`` counts clusters started so far); ``converged``: True.
     """
-    eps = check_float("eps", eps, low=0, low_open=True)
-    min_samples = check_int("min_samples", min_samples, low=1)
     metric, p = _check_metric(metric, p, X.shape[1])
     neighbourhoods = _neighbourhoods(X, eps, metric, p)
     n_neighbors = np.fromiter(map(len, neighbourhoods), dtype=np.int64, count=len(X))
@@ -121,6 +147,8 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
 
 def _neighbourhoods(X, eps, metric, p):
     """Every point's neighbours within eps, itself included, by scikit-learn's radius query."""
+    from sklearn.neighbors import NearestNeighbors
+
     model = NearestNeighbors(radius=eps, metric=metric, p=p).fit(X)
     _check_memory(model, X, eps)
     return model.radius_neighbors(X, return_distance=False)
@@ -233,9 +261,6 @@ def _expand_steps(events, labels, fields):
 
 
 def _check_metric(metric, p, n_features):
-    metric = check_choice("metric", metric, _METRICS)
-    if p is not None:
-        p = check_float("p", p, low=0, low_open=True)
     if metric == "minkowski" and p is None:
         p = 2.0
     if metric == "haversine" and n_features != 2:

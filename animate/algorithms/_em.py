@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
 
 import numpy as np
-import scipy.linalg
-from scipy.special import logsumexp
 
-from animate.algorithms._checks import (
-    check_array,
-    check_choice,
-    check_float,
-    check_int,
-    check_n_clusters,
-    check_random_state,
-)
+from animate.algorithms._checks import check_array, check_random_state
 from animate.algorithms._kmeans import _kmeans_plusplus, kmeans
+from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
 
-_COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
-_INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 _INIT_TEXT = {
     "kmeans": "fitted to a k-means clustering",
     "k-means++": "each on one point picked by k-means++",
@@ -34,6 +25,26 @@ _COLLAPSED = (
 )
 
 
+@algorithm(
+    "em",
+    display="EM",
+    aliases=("gmm", "gaussian_mixture"),
+    summary="expectation maximisation for a mixture of Gaussians (soft clusters, ellipses)",
+    order=20,
+    constraints={
+        "n_components": Interval(Integral, 1, "n_samples"),
+        "covariance_type": Options("full", "tied", "diag", "spherical"),
+        "tol": Interval(Real, 0, None),
+        "reg_covar": Interval(Real, 0, None),
+        "max_iter": Interval(Integral, 1, None),
+        "init_params": Options("kmeans", "k-means++", "random", "random_from_data"),
+        "weights_init": [NONE, ARRAY],
+        "means_init": [NONE, ARRAY],
+        "precisions_init": [NONE, ARRAY],
+        "random_state": RANDOM_STATE,
+    },
+    fields=("means", "covariances", "weights", "resp", "lower_bound"),
+)
 def em(
     X,
     n_components=1,
@@ -102,15 +113,8 @@ def em(
     dict
         ``n_iter`` and ``converged``, as scikit-learn's ``n_iter_`` and ``converged_``.
     """
-    n_samples, n_features = X.shape
-    n_components = check_n_clusters("n_components", n_components, n_samples)
-    covariance_type = check_choice("covariance_type", covariance_type, _COVARIANCE_TYPES)
-    tol = check_float("tol", tol, low=0)
-    reg_covar = check_float("reg_covar", reg_covar, low=0)
-    max_iter = check_int("max_iter", max_iter, low=1)
-    init_params = check_choice("init_params", init_params, _INIT_PARAMS)
     given = _check_given(
-        weights_init, means_init, precisions_init, covariance_type, n_components, n_features
+        weights_init, means_init, precisions_init, covariance_type, n_components, X.shape[1]
     )
     rng = check_random_state(random_state)
 
@@ -200,6 +204,8 @@ def _e_step(X, model, precisions_chol, covariance_type):
     """The lower bound (mean log-likelihood of a point) and the log-responsibilities."""
     log_prob = _log_gaussian_prob(X, model["means"], precisions_chol, covariance_type)
     weighted = log_prob + np.log(model["weights"])
+    from scipy.special import logsumexp
+
     log_prob_norm = logsumexp(weighted, axis=1)
     with np.errstate(under="ignore"):
         log_resp = weighted - log_prob_norm[:, np.newaxis]
@@ -248,6 +254,8 @@ def _precisions_cholesky(covariances, covariance_type):
 
 
 def _inverse_cholesky(covariance):
+    import scipy.linalg  # on first use: scipy takes longer to import than `--help` may
+
     lower = scipy.linalg.cholesky(covariance, lower=True)
     return scipy.linalg.solve_triangular(lower, np.eye(len(covariance)), lower=True).T
 
@@ -262,6 +270,8 @@ def _precisions_cholesky_from_precisions(precisions, covariance_type):
 
 def _upper_cholesky(precision):
     # U @ U.T = P: the lower Cholesky factor of P with rows and columns reversed, reversed back.
+    import scipy.linalg
+
     return scipy.linalg.cholesky(precision[::-1, ::-1], lower=True)[::-1, ::-1]
 
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 
-from animate.algorithms._checks import (
-    check_array,
-    check_float,
-    check_int,
-    check_n_clusters,
-    check_random_state,
-)
-from animate.errors import UserError
+from animate.algorithms._checks import check_array, check_random_state
+from animate.algorithms.registry import ARRAY, RANDOM_STATE, Interval, Options, algorithm
 from animate.trace import Step
 
-_INITS = ("k-means++", "random")
 
-
+@algorithm(
+    "kmeans",
+    display="k-means",
+    aliases=("k-means",),
+    summary="Lloyd's k-means: assign each point to its nearest centre, move centres to means",
+    order=10,
+    constraints={
+        "n_clusters": Interval(Integral, 1, "n_samples"),
+        "init": [Options("k-means++", "random"), ARRAY],
+        "n_init": [Options("auto"), Interval(Integral, 1, 1000)],
+        "max_iter": Interval(Integral, 1, None),
+        "tol": Interval(Real, 0, None),
+        "random_state": RANDOM_STATE,
+    },
+    fields=("centers", "inertia"),
+    restarts="n_init",
+    score="inertia",
+)
 def kmeans(
     X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=0
 ):
@@ -56,12 +68,10 @@ def kmeans(
         ``n_iter``, ``converged`` and, over all initialisations, ``best_run``
         and ``runs`` (each run's ``(n_iter, converged)``).
     """
-    n_samples, n_features = X.shape
-    n_clusters = check_n_clusters("n_clusters", n_clusters, n_samples)
-    init = _check_init(init, n_clusters, n_features)
-    n_init = _check_n_init(n_init, init)
-    max_iter = check_int("max_iter", max_iter, low=1)
-    tol = check_float("tol", tol, low=0)
+    if not isinstance(init, str):
+        init = check_array("init", init, (n_clusters, X.shape[1]))
+    if n_init == "auto":
+        n_init = 10 if isinstance(init, str) and init == "random" else 1
     rng = check_random_state(random_state)
 
     # scikit-learn centres the data for accurate distances; so do we, for parity.
@@ -209,22 +219,6 @@ def _squared_distances(A, B, B_norms):
 def _same_clustering(a, b):
     pairs = set(zip(a.tolist(), b.tolist()))
     return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
-
-
-def _check_init(init, n_clusters, n_features):
-    if isinstance(init, str):
-        if init not in _INITS:
-            raise UserError(
-                f"init must be 'k-means++', 'random' or an array of starting centres, got {init!r}"
-            )
-        return init
-    return check_array("init", init, (n_clusters, n_features))
-
-
-def _check_n_init(n_init, init):
-    if n_init == "auto":
-        return 10 if isinstance(init, str) and init == "random" else 1
-    return check_int("n_init", n_init, low=1)
 
 
 def _init_text(init):

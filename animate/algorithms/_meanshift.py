@@ -8,27 +8,45 @@ while the others go on, exactly as scikit-learn climbs each seed on its own.
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.neighbors import NearestNeighbors
+from numbers import Integral, Real
 
-from animate.algorithms._checks import (
-    check_array,
-    check_bool,
-    check_choice,
-    check_float,
-    check_int,
-    check_random_state,
+import numpy as np
+
+from animate.algorithms._checks import check_array, check_float, check_int, check_random_state
+from animate.algorithms.registry import (
+    ARRAY,
+    BOOLEAN,
+    NONE,
+    Interval,
+    Options,
+    algorithm,
 )
 from animate.datasets import validate_data
 from animate.errors import UserError
 from animate.trace import Step
 
-_KERNELS = ("flat", "gaussian")
 # Most numbers one temporary (kernels x points x features) may hold: windows are
 # looked at in chunks of kernels so memory stays flat however many seeds there are.
 _CHUNK = 2**22
 
 
+@algorithm(
+    "meanshift",
+    display="mean shift",
+    aliases=("mean_shift",),
+    summary="mean shift: windows climb to the densest places; each peak is a cluster",
+    order=30,
+    constraints={
+        "bandwidth": [NONE, Interval(Real, 0, None, closed="neither")],
+        "seeds": [NONE, ARRAY],
+        "bin_seeding": BOOLEAN,
+        "min_bin_freq": Interval(Integral, 1, None),
+        "cluster_all": BOOLEAN,
+        "max_iter": Interval(Integral, 1, None),
+        "kernel": Options("flat", "gaussian"),
+    },
+    fields=("centers", "kernels"),
+)
 def meanshift(
     X,
     *,
@@ -86,11 +104,6 @@ def meanshift(
     n_features = X.shape[1]
     bandwidth = _check_bandwidth(X, bandwidth)
     seeds = _check_seeds(seeds, n_features)
-    bin_seeding = check_bool("bin_seeding", bin_seeding)
-    min_bin_freq = check_int("min_bin_freq", min_bin_freq, low=1)
-    cluster_all = check_bool("cluster_all", cluster_all)
-    max_iter = check_int("max_iter", max_iter, low=1)
-    kernel = check_choice("kernel", kernel, _KERNELS)
     if seeds is not None:
         where = "at the given seeds"
     elif bin_seeding:
@@ -159,6 +172,8 @@ def estimate_bandwidth(X, quantile=0.3, n_samples=None, random_state=0):
 def _estimate_bandwidth(X, quantile, n_samples, rng):
     if n_samples is not None:
         X = X[rng.permutation(len(X))[:n_samples]]
+    from sklearn.neighbors import NearestNeighbors  # on first use: slow to import
+
     nn = NearestNeighbors(n_neighbors=max(1, int(len(X) * quantile))).fit(X)
     total = 0.0
     # Batches of 500 points, as scikit-learn, so the sum is rounded the same way.
@@ -229,6 +244,8 @@ def _looker(X, bandwidth, kernel):
     (flat, as scikit-learn) or the sum of their Gaussian weights.
     """
     if kernel == "flat":
+        from sklearn.neighbors import NearestNeighbors
+
         nn = NearestNeighbors(radius=bandwidth).fit(X)
 
         def sums(P):
@@ -284,6 +301,8 @@ def _merge(kernels, strength, dropped, bandwidth):
 
 def _suppress(candidates, bandwidth):
     """Each surviving candidate, strongest first, swallows the others within bandwidth."""
+    from sklearn.neighbors import NearestNeighbors
+
     nn = NearestNeighbors(radius=bandwidth).fit(candidates)
     unique = np.ones(len(candidates), dtype=bool)
     owner = np.arange(len(candidates))
@@ -337,8 +356,6 @@ def _check_bandwidth(X, bandwidth):
                 "the estimated bandwidth is 0 because most points are repeated; "
                 "give a positive bandwidth"
             )
-        return bandwidth
-    check_float("bandwidth", bandwidth, low=0, low_open=True)
     return bandwidth
 
 

@@ -1,0 +1,311 @@
+"""The one place algorithms are registered, declared beside each generator.
+
+An algorithm module decorates its generator with :func:`algorithm`: its name,
+display name, aliases, a constraint per parameter (the role of scikit-learn's
+``_parameter_constraints``) and the fields its final step carries. Everything
+that lists algorithms (``animate.ALGORITHMS``, ``clustergif list``, the CLI
+help, scene checks) reads this registry; modules are found by walking the
+``animate.algorithms`` package, so adding an algorithm edits no list.
+
+Algorithm modules import only numpy at the top: the registry is read by
+``clustergif --help``, which must start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+
+from animate.errors import UserError
+
+_SPECS: dict[str, Spec] = {}
+_FUNCTIONS: dict[str, object] = {}
+
+
+# Constraints --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number of ``kind`` (Integral or Real) between ``low`` and ``high``.
+
+    ``closed`` is "both", "left", "right" or "neither"; a bound may be the
+    string "n_samples", read from the data at validation time.
+    """
+
+    kind: type
+    low: float | str | None = None
+    high: float | str | None = None
+    closed: str = "both"
+
+    def convert(self, value, n_samples):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, self.kind):
+            return _REFUSED
+        try:
+            number = int(value) if self.kind is Integral else float(value)
+        except (OverflowError, ValueError):
+            return _REFUSED
+        if isinstance(value, np.floating):
+            # A numpy float keeps its type: scikit-learn computes with it as given
+            # (mean shift's bin seeds are float32 times the bandwidth).
+            number = value
+        if self.kind is Real and not np.isfinite(number):
+            return _REFUSED
+        low, high = (n_samples if b == "n_samples" else b for b in (self.low, self.high))
+        if low is not None and (number < low or (number == low and self.closed in _OPEN_LOW)):
+            return _REFUSED
+        if high is not None and (number > high or (number == high and self.closed in _OPEN_HIGH)):
+            return _REFUSED
+        return number
+
+    def __str__(self):
+        noun = "a whole number" if self.kind is Integral else "a number"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.closed in _OPEN_LOW else '>='} {self.low}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.closed in _OPEN_HIGH else '<='} {self.high}")
+        return f"{noun} {' and '.join(parts)}".rstrip()
+
+
+_OPEN_LOW, _OPEN_HIGH = ("right", "neither"), ("left", "neither")
+_REFUSED = object()
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of strings."""
+
+    values: tuple
+
+    def __init__(self, *values):
+        object.__setattr__(self, "values", tuple(values))
+
+    def convert(self, value, n_samples):
+        return value if isinstance(value, str) and value in self.values else _REFUSED
+
+    def __str__(self):
+        return f"one of {', '.join(map(repr, self.values))}"
+
+
+class Kind:
+    """A named constraint: ``test(value)`` says if it fits, ``text`` describes it."""
+
+    def __init__(self, text, test, convert=lambda v: v):
+        self.text, self.test, self.convert_value = text, test, convert
+
+    def convert(self, value, n_samples):
+        return self.convert_value(value) if self.test(value) else _REFUSED
+
+    def __str__(self):
+        return self.text
+
+
+def _is_array(value):
+    return isinstance(value, list | tuple | np.ndarray) and np.ndim(value) >= 1
+
+
+def _is_sparse(value):
+    return hasattr(value, "tocsr") and hasattr(value, "shape")
+
+
+NONE = Kind("None", lambda v: v is None)
+BOOLEAN = Kind("true or false", lambda v: isinstance(v, bool | np.bool_), bool)
+ARRAY = Kind("an array", _is_array)
+SPARSE = Kind("a sparse matrix", _is_sparse)
+CALLABLE = Kind("a function", callable)
+RANDOM_STATE = Kind(
+    "a whole number or None",
+    lambda v: (
+        v is None
+        or isinstance(v, np.random.RandomState)
+        or (isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < 2**32)
+    ),
+    lambda v: int(v) if isinstance(v, Integral) else v,
+)
+
+
+def describe(constraints):
+    """The allowed values of a parameter in words: "a whole number >= 1 or None"."""
+    return " or ".join(str(c) for c in constraints)
+
+
+# Specs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the registry knows of one algorithm.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name ("kmeans").
+    display : str
+        How titles and captions name it ("k-means").
+    func : callable
+        The generator ``func(X, **params)``, unchecked: call it through
+        :meth:`resolve` or through the registered (checking) function.
+    constraints : dict
+        Parameter name -> tuple of constraints, any of which the value may meet.
+    fields : tuple of str
+        Fields the final step always carries (the contract).
+    aliases : tuple of str
+    summary : str
+        One line for ``clustergif list``.
+    order : int
+        Place in the teaching order (lists and help show algorithms by it).
+    restarts : str or None
+        The parameter that runs several initialisations (``n_init``), if any:
+        such traces keep every run in ``trace.runs``.
+    score : str or None
+        The final-step field that rates a run (shown per run by ``show = "runs"``).
+    """
+
+    name: str
+    display: str
+    func: object
+    constraints: dict
+    fields: tuple
+    aliases: tuple = ()
+    summary: str = ""
+    order: int = 100
+    restarts: str | None = None
+    score: str | None = None
+    defaults: dict = field(default_factory=dict)
+
+    def resolve(self, params, n_samples):
+        """Every parameter with its default applied, each checked against its constraints."""
+        unknown = [key for key in params if key not in self.defaults]
+        if unknown:
+            raise UserError(
+                f"{self.name} has no parameter {unknown[0]!r}; it takes {', '.join(self.defaults)}"
+            )
+        resolved = {**self.defaults, **params}
+        for key, allowed in self.constraints.items():
+            resolved[key] = _checked(key, resolved[key], allowed, n_samples)
+        return resolved
+
+
+def _checked(name, value, allowed, n_samples):
+    for constraint in allowed:
+        converted = constraint.convert(value, n_samples)
+        if converted is not _REFUSED:
+            return converted
+    if any(c.convert(value, float("inf")) is not _REFUSED for c in allowed):
+        raise UserError(
+            f"{name}={value} is more than the {n_samples} points in the data; "
+            f"use at most {n_samples} or give more data"
+        )
+    text = describe(allowed).replace("n_samples", str(n_samples))
+    raise UserError(f"{name} must be {text}, got {_short(value)}")
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def algorithm(
+    name,
+    *,
+    display,
+    constraints,
+    fields,
+    aliases=(),
+    summary="",
+    order=100,
+    restarts=None,
+    score=None,
+):
+    """Register a generator ``func(X, **params)`` as the algorithm ``name``.
+
+    The decorated function checks the data and every parameter before it
+    starts (so calling it directly is as safe as :func:`animate.run`) and then
+    yields the generator's Steps. Every keyword parameter of the generator
+    must have a constraint.
+    """
+
+    def register(func):
+        signature = inspect.signature(func)
+        defaults = {k: p.default for k, p in list(signature.parameters.items())[1:]}
+        missing = set(defaults) ^ set(constraints)
+        if missing:
+            raise TypeError(f"{name}: parameters and constraints differ on {sorted(missing)}")
+        spec = Spec(
+            name,
+            display,
+            func,
+            {k: tuple(v) if isinstance(v, list | tuple) else (v,) for k, v in constraints.items()},
+            tuple(fields),
+            tuple(aliases),
+            summary or (func.__doc__ or "").strip().splitlines()[0],
+            order,
+            restarts,
+            score,
+            defaults,
+        )
+        _SPECS[name] = spec
+
+        @functools.wraps(func)
+        def checked(X, *args, **params):
+            from animate.datasets import validate_data
+
+            X = validate_data(X)
+            params.update(zip(defaults, args))
+            return func(X, **spec.resolve(params, len(X)))
+
+        checked.spec = spec
+        _FUNCTIONS[name] = checked
+        return checked
+
+    return register
+
+
+# Lookup ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _discover():
+    """Import every module of ``animate.algorithms``: each registers what it defines."""
+    package = importlib.import_module("animate.algorithms")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"animate.algorithms.{module.name}")
+    return True
+
+
+def specs():
+    """Every registered algorithm, in teaching order."""
+    _discover()
+    return sorted(_SPECS.values(), key=lambda s: (s.order, s.name))
+
+
+def names():
+    """Canonical names, in teaching order."""
+    return tuple(s.name for s in specs())
+
+
+def aliases():
+    """``{alias: canonical name}``."""
+    return {alias: s.name for s in specs() for alias in s.aliases}
+
+
+def spec(name):
+    """The :class:`Spec` of an algorithm, by canonical name or alias (case-insensitive)."""
+    _discover()
+    key = str(name).lower()
+    key = aliases().get(key, key)
+    if key not in _SPECS:
+        raise UserError(f"unknown algorithm {name!r}; choose one of {', '.join(names())}")
+    return _SPECS[key]
+
+
+def function(name):
+    """The registered (checking) generator function of an algorithm, by name or alias."""
+    return _FUNCTIONS[spec(name).name]
