@@ -1,13 +1,21 @@
 """k-means++ seeding picks scikit-learn's points, seed for seed, one step per centre."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from sklearn.cluster import kmeans_plusplus
 
 import animate
 from animate.datasets import make
+from animate.render import style
+from animate.render.painters.base import format_number
+
+from helpers import near, paint, pixel
+
+SCENES = Path(__file__).resolve().parents[1] / "scenes"
 
 DATA = [
     ("blobs", {"centers": 4}),
@@ -101,3 +109,68 @@ def test_bad_parameters_raise_one_user_error(params, fragment):
     with pytest.raises(animate.UserError) as info:
         animate.run("kmeans_plusplus", X, **params)
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+# The painter and the scene ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeding():
+    X, y = make("gaussians4", n_samples=300, random_state=0)
+    return animate.run("kmeans_plusplus", X, y=y, n_clusters=4, random_state=1)
+
+
+def test_points_grow_with_their_chance_of_being_drawn(seeding):
+    painter, _ = paint(seeding, size=(800, 440), side=True)
+    painter.show(0)
+    assert np.ptp(painter.dots.get_sizes()) == 0
+    for index in range(1, len(seeding.steps)):
+        painter.show(index)
+        sizes, weights = painter.dots.get_sizes(), seeding.steps[index].weights
+        assert sizes[weights.argmax()] == sizes.max() > 4 * sizes.min()
+        order = np.argsort(weights, kind="stable")
+        assert (np.diff(sizes[order]) >= 0).all()
+        # A chosen centre has no chance left: the smallest marker.
+        assert sizes[seeding.steps[index - 1].indices].max() == sizes.min()
+
+
+def test_candidates_ringed_the_kept_one_marked_centres_crossed(seeding):
+    painter, frame = paint(seeding, size=(800, 440), side=True)
+    step = seeding.steps[2]
+    image = frame(2)
+    ring = painter.chosen.get_markersize() * style.DPI / 72 / 2
+    r, c = pixel(painter.ax, image, painter.xy[step.chosen])
+    assert near(image, (r, round(c + ring)), style.HIGHLIGHT, radius=2)
+    np.testing.assert_array_equal(
+        np.column_stack(painter.trials.get_data()), painter.xy[step.trials]
+    )
+    shown = [x for cross in painter.crosses if np.isfinite(x := cross.get_xdata()[0])]
+    assert len(shown) == 3
+    colours = [cross.get_markerfacecolor() for cross in painter.crosses[:3]]
+    assert len(set(colours)) == 3
+    frame(0)
+    assert len(painter.trials.get_xdata()) == 0
+
+
+def test_side_panel_plots_the_potential_and_the_candidates_weighed(seeding):
+    painter, _ = paint(seeding, size=(800, 440), side=True)
+    painter.show(3)
+    xs, ys = painter.curve.get_data()
+    np.testing.assert_array_equal(xs, [1, 2, 3, 4])
+    assert list(ys) == [s.potential for s in seeding.steps]
+    np.testing.assert_array_equal(painter.weighed.get_ydata(), seeding.steps[3].trial_potentials)
+    assert painter.status(3) == f"centre 4 of 4 · potential {format_number(ys[-1])}"
+
+
+def test_scene_renders_small_looping_and_the_same_twice(tmp_path):
+    loaded = animate.load_scene(SCENES / "kmeans_plusplus.toml")
+    first = loaded.render(tmp_path / "a")
+    second = loaded.render(tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.stat().st_size < 1_000_000
+    with Image.open(first) as gif:
+        assert gif.info["loop"] == 0 and gif.size == tuple(loaded.render_options["size"])
+    seeding, random_start = loaded.traces()
+    assert seeding.algorithm == "kmeans_plusplus" and random_start.algorithm == "kmeans"
+    # What the description promises: k-means++ alone beats k-means from random points.
+    assert seeding.final.potential < random_start.final.inertia

@@ -170,5 +170,9 @@ def _message(c, n_clusters, choice):
     drawn = "1 candidate" if n_trials == 1 else f"{n_trials} candidates"
     return (
         f"Centre {c + 1} of {n_clusters}: {drawn} drawn with probability ∝ D², "
-        f"the one leaving the smallest sum of D² ({choice.potential:.4g}) is kept"
+        f"the one leaving the smallest sum of D² ({_number(choice.potential)}) is kept"
     )
+
+
+def _number(value):
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"

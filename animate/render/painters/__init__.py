@@ -6,6 +6,7 @@ from animate.errors import UserError
 
 _PAINTERS = {
     "kmeans": "kmeans:KMeansPainter",
+    "kmeans_plusplus": "kmeans_plusplus:KMeansPlusPlusPainter",
     "em": "em:EMPainter",
     "meanshift": "meanshift:MeanShiftPainter",
     "affinity": "affinity:AffinityPainter",
