@@ -9,21 +9,28 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import Painter, format_number, point_size, score_curve
+from animate.render.painters.base import (
+    Painter,
+    Title,
+    format_number,
+    paints,
+    point_size,
+    score_curve,
+)
 
 # Marker diameters relative to the usual point size: a point with no chance, the
 # likeliest point, and every point while all are equally likely (the first draw).
 _SMALLEST, _LARGEST, _EVEN = 0.7, 4.0, 1.0
 
 
+@paints("kmeans_plusplus")
 class KMeansPlusPlusPainter(Painter):
     identity = True
     side_title = "potential: sum of D²"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
-        # One scatter instead of the shared per-colour lines (left empty): each point's
-        # size changes with its probability.
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        # One scatter, not the shared points layer: each point's size is its own.
         self.dots = self.ax.scatter(self.xy[:, 0], self.xy[:, 1], linewidths=0, zorder=2)
         self.trials = self._markers("o", 17, face="none", edge=style.INK, width=1.1, z=3)
         self.chosen = self._markers("o", 23, face="none", edge=style.HIGHLIGHT, width=2.4, z=3)
@@ -31,7 +38,7 @@ class KMeansPlusPlusPainter(Painter):
             self._markers("X", 13, face=None, edge="white", width=1.3, z=4)
             for _ in self.trace.final.indices
         ]
-        canvas.animate(self.dots, self.trials, self.chosen, *self.crosses)
+        ctx.canvas.animate(self.dots, self.trials, self.chosen, *self.crosses)
         self._setup_side()
 
     def _markers(self, marker, size, face, edge, width, z):
@@ -105,7 +112,7 @@ class KMeansPlusPlusPainter(Painter):
         k = len(self.trace.final.indices)
         trials = self.trace.params.get("n_local_trials")
         trials = 2 + int(np.log(k)) if trials is None else trials
-        return f"k-means++ seeding, k = {k}, {trials} candidates per centre"
+        return Title("k-means++ seeding", (f"k = {k}", f"{trials} candidates per centre"))
 
     def outcome(self):
         return f"potential {format_number(self.trace.final.potential)}"
