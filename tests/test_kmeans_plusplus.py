@@ -174,3 +174,14 @@ def test_scene_renders_small_looping_and_the_same_twice(tmp_path):
     assert seeding.algorithm == "kmeans_plusplus" and random_start.algorithm == "kmeans"
     # What the description promises: k-means++ alone beats k-means from random points.
     assert seeding.final.potential < random_start.final.inertia
+
+
+def test_title_names_k_and_the_candidates_per_centre(seeding):
+    painter, _ = paint(seeding)
+    assert str(painter.title()) == "k-means++ seeding, k = 4, 3 candidates per centre"
+    X, _ = make("blobs", n_samples=50, n_features=3, random_state=0)
+    single = animate.run("kmeans_plusplus", X, n_clusters=3, n_local_trials=1)
+    painter, frame = paint(single)
+    assert str(painter.title()) == "k-means++ seeding, k = 3, 1 candidate per centre"
+    frame(2)  # three features: drawn in the first two principal components
+    assert painter.outcome() == f"potential {format_number(single.final.potential)}"

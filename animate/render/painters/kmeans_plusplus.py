@@ -112,7 +112,8 @@ class KMeansPlusPlusPainter(Painter):
         k = len(self.trace.final.indices)
         trials = self.trace.params.get("n_local_trials")
         trials = 2 + int(np.log(k)) if trials is None else trials
-        return Title("k-means++ seeding", (f"k = {k}", f"{trials} candidates per centre"))
+        candidates = "1 candidate" if trials == 1 else f"{trials} candidates"
+        return Title("k-means++ seeding", (f"k = {k}", f"{candidates} per centre"))
 
     def outcome(self):
         return f"potential {format_number(self.trace.final.potential)}"
