@@ -517,13 +517,14 @@ def _probabilities(tree, selected, labels):
 
 
 def _max_lambdas(parent, lam):
-    """scikit-learn's ``max_lambdas``: the largest lambda of each parent's last run of
-    consecutive rows (a parent's rows are not always consecutive; scikit-learn keeps the
-    last run's maximum, and so do we)."""
+    """The largest lambda of each cluster's rows: where it splits or its last points leave.
+
+    scikit-learn keeps the maximum of each parent's last run of consecutive rows; the rows
+    of one cluster come in breadth-first order down a chain of merges whose lambdas only
+    grow, so the last run holds the maximum.
+    """
     deaths = np.zeros(int(parent.max()) + 1)
-    starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
-    for start, end in zip(starts, np.r_[starts[1:], len(parent)]):
-        deaths[parent[start]] = lam[start:end].max()
+    np.maximum.at(deaths, parent, lam)
     return deaths
 
 
