@@ -585,4 +585,4 @@ def _final_text(labels):
     n_clusters = int(labels.max()) + 1
     noise = int(np.count_nonzero(labels == -1))
     found = f"{_points(n_clusters, 'cluster')} and {_points(noise, 'noise point')}"
-    return f"HDBSCAN found {found}; paler points belong less firmly to their cluster"
+    return f"HDBSCAN found {found}; smaller points belong less firmly to their cluster"

@@ -10,6 +10,7 @@ _PAINTERS = {
     "meanshift": "meanshift:MeanShiftPainter",
     "affinity": "affinity:AffinityPainter",
     "dbscan": "dbscan:DBSCANPainter",
+    "hdbscan": "hdbscan:HDBSCANPainter",
     "agglomerative": "agglomerative:AgglomerativePainter",
     "sweep": "sweep:SweepPainter",
 }
