@@ -274,7 +274,8 @@ def test_compare_scene_teaches_what_its_description_says():
     for data in ("circles", "moons"):
         assert ari[data, "dbscan"] == ari[data, "agglomerative"] == 1.0
         assert ari[data, "kmeans"] < 0.5
-    assert all(ari["blobs", name] > 0.95 for name in animate.ALGORITHMS)
+    # The scene's six columns, not every registered algorithm: newer ones are not in it.
+    assert all(ari["blobs", p.algorithm["name"]] > 0.95 for p in loaded.panels)
 
 
 def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
