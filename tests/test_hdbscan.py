@@ -178,7 +178,7 @@ def test_the_stages_come_in_order_with_their_fields():
     steps, _ = collect(X, min_cluster_size=10)
     phases = [s.phase for s in steps]
     n_mst = phases.count("mst")
-    assert phases == ["core"] + ["mst"] * n_mst + ["hierarchy", "condense", "select", "final"]
+    assert phases == ["init"] + ["mst"] * n_mst + ["hierarchy", "condense", "select", "final"]
     assert n_mst == _hdbscan._MST_STEPS
     edges = [s.n_edges for s in steps[1 : 1 + n_mst]]
     assert edges[-1] == len(X) - 1 and all(np.diff(edges) > 0)

@@ -121,7 +121,7 @@ def hdbscan(
     Yields
     ------
     Step
-        "core" (field ``core_distances``); up to 40 "mst" steps as Prim's
+        "init" (the core distances, field ``core_distances``); up to 40 "mst" steps as Prim's
         algorithm adds the edges of the minimum spanning tree (``mst_edges``
         (n-1, 2) and ``mst_distances`` (n-1,) in the order added, on every
         step, and ``n_edges``, how many are in so far); "hierarchy" (``linkage``
@@ -151,7 +151,7 @@ def hdbscan(
         **dict.fromkeys(("stability", "selected", "probabilities")),
     }
     labels = np.full(n_samples, -1, dtype=np.intp)
-    yield Step(0, "core", labels, _core_text(min_samples, core), **state)
+    yield Step(0, "init", labels, _core_text(min_samples, core), **state)
     yield from _mst_steps(labels, state)
 
     state["linkage"] = _single_linkage(edges, distances)

@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import ClusterPoints, Painter, point_size
+from animate.render.painters.base import ClusterPoints, Painter, Title, paints, point_size
 
 # Final points are drawn in three sizes, by membership probability: at least
 # _FIRM, at least _LOOSE, below.
@@ -24,6 +24,7 @@ _CIRCLES = 60
 _CHOSEN = ("select", "final")
 
 
+@paints("hdbscan")
 class HDBSCANPainter(Painter):
     """Draws an HDBSCAN trace: core-distance circles (2-D data), the spanning tree,
     the clusters kept; the side panel plots distances on a log scale, the tree's
@@ -31,9 +32,11 @@ class HDBSCANPainter(Painter):
 
     identity = True  # labels appear once, at the selection, and keep their numbers
     side_title = "condensed tree"
+    points_layer = True
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        panel, canvas = ctx.panel, ctx.canvas
         final = trace.final
         self.n = len(self.xy)
         self.edges = self.xy[np.asarray(final.mst_edges)]
@@ -76,7 +79,7 @@ class HDBSCANPainter(Painter):
             self.side.show(step, self.slots[index])
 
     def _show_tree(self, step, slots):
-        n_edges = step.n_edges if step.phase in ("core", "mst") else self.n - 1
+        n_edges = step.n_edges if step.phase in ("init", "mst") else self.n - 1
         self.tree.set_segments(self.edges[:n_edges])
         if step.phase in _CHOSEN:
             # An edge inside a cluster takes its colour; to noise or between clusters, grey.
@@ -100,7 +103,7 @@ class HDBSCANPainter(Painter):
     def _show_circles(self, step):
         # A core distance is a radius in the plane of the picture only for 2-D euclidean data.
         flat = self.trace.X.shape[1] == 2 and self.trace.params.get("metric") in ("euclidean", "l2")
-        if step.phase != "core" or not flat:
+        if step.phase != "init" or not flat:
             self.circles.set_verts([])
             return
         angle = np.linspace(0, 2 * np.pi, 33)
@@ -123,7 +126,7 @@ class HDBSCANPainter(Painter):
             parts.append("leaf")
         if params.get("cluster_selection_epsilon"):
             parts.append(f"epsilon = {params['cluster_selection_epsilon']:g}")
-        return "HDBSCAN, " + ", ".join(parts)
+        return Title("HDBSCAN", tuple(parts))
 
     def outcome(self):
         labels = self.trace.final.labels
@@ -132,7 +135,7 @@ class HDBSCANPainter(Painter):
 
     def status(self, index):
         step = self.trace.steps[index]
-        if step.phase == "core":
+        if step.phase == "init":
             return "core distances"
         if step.phase == "mst":
             return f"spanning tree · {step.n_edges} of {self.n - 1} edges"
@@ -186,8 +189,8 @@ class _Side:
         canvas.animate(self.dots, self.new, self.icicles, self.note)
 
     def show(self, step, slots):
-        tree = step.phase not in ("core", "mst", "hierarchy")
-        shown = 0 if step.phase == "core" else step.n_edges if step.phase == "mst" else self.n - 1
+        tree = step.phase not in ("init", "mst", "hierarchy")
+        shown = 0 if step.phase == "init" else step.n_edges if step.phase == "mst" else self.n - 1
         x = np.arange(1, shown + 1) - 0.5
         y = np.maximum(self.distances[:shown], self.floor)
         self.dots.set_data(x if not tree else [], y if not tree else [])
@@ -218,7 +221,7 @@ class _Side:
 
 
 _NOTES = {
-    "core": "edge lengths come next",
+    "init": "edge lengths come next",
     "mst": "edges in the order added",
     "hierarchy": "edges in the order added",
 }
