@@ -7,7 +7,9 @@ the same tie-breaks; the single-linkage hierarchy from the tree's edges sorted
 by length; the tree condensed to clusters of at least ``min_cluster_size``
 points, with their stabilities; the clusters selected (excess of mass, or the
 leaves); labels and membership probabilities, numbered as scikit-learn numbers
-them. Pure Python loops walk the n - 1 edges: about 0.1 s for 1000 points.
+them. Prim's algorithm costs n numpy passes over the n points and pure Python
+loops walk the n - 1 edges: measured 0.2 s for 1000 points, 0.45 s for 2000 and
+2.3 s for 5000 (one core).
 
 ``cluster_selection_epsilon``: the installed scikit-learn (1.9) fails with a
 TypeError as soon as the epsilon would merge a cluster into its parent (its
