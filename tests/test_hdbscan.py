@@ -248,3 +248,14 @@ def test_registered_in_teaching_order():
     assert names.index("dbscan") < names.index("hdbscan") < names.index("agglomerative")
     trace = animate.run("hdbscan", DATA["blobs"], min_cluster_size=10)
     assert trace.params["min_samples"] is None and trace.params["metric"] == "euclidean"
+
+
+def test_a_single_cluster_below_the_root_leaves_the_rest_as_noise():
+    # Ten points too many for max_cluster_size, five kept: scikit-learn 1.9 fails with a
+    # KeyError (it looks the root up as a cluster); the ten are noise.
+    X = np.r_[np.arange(10) * 0.1, 10 + np.arange(5) * 0.1][:, None]
+    params = dict(min_cluster_size=5, min_samples=2, max_cluster_size=6, allow_single_cluster=True)
+    with pytest.raises(KeyError):
+        reference(X, **params)
+    steps, _ = collect(X, **params)
+    np.testing.assert_array_equal(steps[-1].labels, np.repeat([-1, 0], [10, 5]))

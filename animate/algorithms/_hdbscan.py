@@ -18,6 +18,10 @@ the HDBSCAN* definition it implements, as the ``hdbscan`` library does: a
 selected cluster born below the epsilon is replaced by its nearest ancestor
 born above it (by the root's child when the root is not allowed, as a single
 cluster).
+
+One more place where scikit-learn fails (a KeyError): with ``allow_single_cluster``,
+when the one cluster kept is not the root (``max_cluster_size`` refused the rest),
+it looks the root up as a cluster for the points outside it; they are noise here.
 """
 
 from __future__ import annotations
