@@ -581,10 +581,18 @@ def _condense_text(tree, min_cluster_size):
 
 
 def _select_text(selected, method):
-    rule = "leaves of the tree" if method == "leaf" else "most stable clusters (excess of mass)"
     if not selected:
-        return f"No cluster is kept: the {rule} are all the root"
-    return f"Keeping the {rule}: {_points(len(selected), 'cluster')}"
+        return (
+            "No cluster is kept, so every point is noise; try a smaller min_cluster_size "
+            "or allow_single_cluster=True"
+        )
+    found = _points(len(selected), "cluster")
+    if method == "leaf":
+        return f"The leaves of the condensed tree are kept: {found}"
+    return (
+        "Excess of mass, from the leaves up: a cluster is kept unless the clusters kept "
+        f"under it are more stable together: {found}"
+    )
 
 
 def _final_text(labels):
