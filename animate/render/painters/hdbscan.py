@@ -54,11 +54,15 @@ class HDBSCANPainter(Painter):
     def _probability_layers(self, canvas, probabilities):
         """One point layer per probability band, used only once probabilities are known."""
         bands = np.digitize(probabilities, [_LOOSE, _FIRM])[:, None] == [2, 1, 0]
-        base = point_size(self.n)
+        # Firm points a little larger than before the end, loose ones smaller.
+        base = point_size(self.n) * 1.4
         layers = []
         for band, scale in zip(bands.T, _SIZES):
             layer = ClusterPoints(self.ax, self.xy[band], canvas, base * scale)
             layers.append((band, layer))
+        # Noise (probability 0, the smallest band) keeps crosses large enough to be seen.
+        for layer in (self.points, *(layer for _, layer in layers)):
+            layer.noise.set_markersize(point_size(self.n) * 1.1)
         return layers
 
     def show(self, index):
