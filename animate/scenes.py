@@ -306,6 +306,45 @@ def _check_overrides(overrides, columns, where):
         )
 
 
+def builtin_dir():
+    """The folder of the scenes that ship with clustergif (the gallery).
+
+    In the package they are ``animate/_scenes``, a link to the repository's
+    ``scenes/`` that the wheel stores as plain files; a checkout without
+    symbolic links (Windows' default) falls back to ``scenes/`` itself.
+    """
+    from importlib.resources import files
+
+    packaged = Path(str(files("animate") / "_scenes"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "scenes"
+
+
+def scene_files(folder):
+    """The scene files (``*.toml``) of ``folder``, sorted; none if it does not exist."""
+    return sorted(Path(folder).glob("*.toml"))
+
+
+def copy_builtin(target):
+    """Copy the built-in scenes into the folder ``target``; returns the files written.
+
+    Refuses (a UserError naming the file) if any would overwrite a file there.
+    """
+    import shutil
+
+    target = Path(target)
+    sources = scene_files(builtin_dir())
+    taken = [target / s.name for s in sources if (target / s.name).exists()]
+    if taken:
+        raise UserError(
+            f"{taken[0]} already exists; clustergif init never overwrites: "
+            "move that folder away or choose another one"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(source, target / source.name)) for source in sources]
+
+
 def load_data(spec):
     """``(X, y)`` from a scene's [data] table: a built-in data set or a CSV file."""
     spec = dict(spec)
