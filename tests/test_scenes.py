@@ -419,3 +419,13 @@ def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
     linkages = animate.sweep("agglomerative", X, "linkage", ["ward", "single"], y=y)
     painter, _ = paint(linkages)
     assert str(painter.title()) == "agglomerative clustering, linkage: ward / single"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("image", sorted(p.name for p in (SCENES.parent / "docs").glob("*.gif")))
+def test_the_gifs_under_docs_are_what_their_scenes_render_now(image, tmp_path):
+    """The README shows docs/ copies: they must not drift from the scenes."""
+    fresh = animate.load_scene(SCENES / image.replace(".gif", ".toml")).render(tmp_path)
+    assert fresh.read_bytes() == (SCENES.parent / "docs" / image).read_bytes(), (
+        f"docs/{image} is stale: clustergif render scenes/{image[:-4]}.toml -o docs"
+    )
