@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from animate.algorithms import registry
-from animate.datasets import validate_data
-from animate.errors import UserError
+from animate.datasets import table
 from animate.trace import Trace
 
 
-def run(algorithm, X, *, y=None, **params):
+def run(algorithm, X, *, y=None, columns=None, label_column=None, **params):
     """Run a clustering algorithm step by step and keep every snapshot.
 
     Parameters
@@ -17,10 +16,17 @@ def run(algorithm, X, *, y=None, **params):
         An algorithm's name or alias, as ``animate.ALGORITHMS`` lists them
         ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative"...);
         ``clustergif list`` shows each with its parameters.
-    X : array-like of shape (n_samples, n_features)
-        The points to cluster.
+    X : array-like of shape (n_samples, n_features), pandas.DataFrame or Table
+        The points to cluster. A DataFrame's column names label the axes; a
+        :class:`animate.datasets.Table` (from ``datasets.read_csv``) keeps its names too.
     y : array-like of shape (n_samples,), optional
-        True labels, if known: colours are then matched to them.
+        True labels, if known: colours are matched to them. Text or
+        categorical labels are numbered (sorted, or in the categories' order)
+        and their names shown in a legend.
+    columns : list of str, optional
+        A DataFrame's feature columns; default: every column but ``label_column``.
+    label_column : str, optional
+        A DataFrame's column of true labels, taken out of the features.
     **params
         The algorithm's parameters, named as in scikit-learn (``n_clusters``,
         ``eps``, ``bandwidth``...). Each is checked before the first step.
@@ -33,20 +39,26 @@ def run(algorithm, X, *, y=None, **params):
         parameter, defaults included.
     """
     spec = registry.spec(algorithm)
-    X = validate_data(X)
-    if y is not None and len(y) != len(X):
-        raise UserError(f"y has {len(y)} labels for {len(X)} points; give one label per point")
+    data = table(X, y, columns, label_column)
+    X, y = data.X, data.y
+    names = {"feature_names": data.feature_names, "label_names": data.label_names}
     params = spec.resolve(params, len(X))
     steps, info = collect(spec.func(X, **params))
     if "best_run" not in info:
-        return Trace(spec.name, X, tuple(steps), params, info["n_iter"], info["converged"], y)
+        return Trace(
+            spec.name, X, tuple(steps), params, info["n_iter"], info["converged"], y, **names
+        )
     best = info["best_run"]
     runs = tuple(
-        Trace(spec.name, X, tuple(s for s in steps if s.run == r), params, *run, y, (), best)
+        Trace(
+            spec.name, X, tuple(s for s in steps if s.run == r), params, *run, y, (), best, **names
+        )
         for r, run in enumerate(info["runs"])
     )
     kept = runs[best]
-    return Trace(spec.name, X, kept.steps, params, kept.n_iter, kept.converged, y, runs, best)
+    return Trace(
+        spec.name, X, kept.steps, params, kept.n_iter, kept.converged, y, runs, best, **names
+    )
 
 
 def parameters(algorithm):

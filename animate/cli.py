@@ -408,13 +408,13 @@ def _run(args):
             "columns": args.columns.split(",") if args.columns else None,
         }
     data.update(_pairs(args.data, "--data"))
-    X, y = load_data(data)
+    table = load_data(data)
     params = _pairs(args.params, "--set")
     if args.sweep:
         parameter, values = _sweep(args.sweep)
-        trace = animate.sweep(args.algorithm, X, parameter, values, y=y, **params)
+        trace = animate.sweep(args.algorithm, table, parameter, values, **params)
     else:
-        trace = animate.run(args.algorithm, X, y=y, **params)
+        trace = animate.run(args.algorithm, table, **params)
     size = _size(args.size) if args.size else None
     written = render(
         trace,

@@ -63,12 +63,12 @@ class PanelSpec:
     sweep: tuple | None = None
 
     def make_trace(self):
-        X, y = load_data(self.data)
+        data = load_data(self.data)
         params = dict(self.algorithm)
         name = params.pop("name")
         if self.sweep is not None:
-            return sweep(name, X, *self.sweep, y=y, **params)
-        return run(name, X, y=y, **params)
+            return sweep(name, data, *self.sweep, **params)
+        return run(name, data, **params)
 
 
 @dataclass(frozen=True)
@@ -346,13 +346,14 @@ def copy_builtin(target):
 
 
 def load_data(spec):
-    """``(X, y)`` from a scene's [data] table: a built-in data set or a CSV file."""
+    """A :class:`~animate.datasets.Table` from a scene's [data] table: a built-in data set
+    or a CSV file (with its column and class names)."""
     spec = dict(spec)
     if "csv" in spec:
         path = spec.pop("csv")
-        return datasets.load_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
+        return datasets.read_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
     name = spec.pop("name")
-    return datasets.make(name, **spec)
+    return datasets.Table(*datasets.make(name, **spec))
 
 
 def _table(spec, key, where):

@@ -50,7 +50,9 @@ def sweep(algorithm, X, parameter, values, *, y=None, **params):
         steps.append(_answer(i, name, parameter, value, result))
     meta = {"algorithm": name, "parameter": parameter, "values": list(values), **params}
     converged = all(r.converged for r in runs)
-    return Trace("sweep", runs[0].X, tuple(steps), meta, len(values), converged, runs[0].y)
+    first = runs[0]
+    names = {"feature_names": first.feature_names, "label_names": first.label_names}
+    return Trace("sweep", first.X, tuple(steps), meta, len(values), converged, first.y, **names)
 
 
 def _check_sweep(name, parameter, values, params):

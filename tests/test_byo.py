@@ -6,8 +6,10 @@ import sys
 import venv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import animate
 from animate import scenes
 from animate.cli import main
 
@@ -139,3 +141,173 @@ def test_the_wheel_ships_the_scenes_and_renders_them_from_an_empty_folder(tmp_pa
             scene.unlink()
     out = run(python, "-m", "animate", "--jobs", "1")
     assert "from ./scenes" in out and (empty / "output" / "index.html").exists()
+
+
+# DataFrames and names -------------------------------------------------------------------
+
+SPECIES = {"setosa": (5.0, 3.4, 1.5), "versicolor": (5.9, 2.8, 4.3), "virginica": (6.6, 3.0, 5.6)}
+FEATURES = ["sepal length", "sepal width", "petal length"]
+
+
+def _iris_like(seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    parts = [
+        pd.DataFrame(rng.normal(mean, 0.3, (20, 3)), columns=FEATURES).assign(species=name)
+        for name, mean in SPECIES.items()
+    ]
+    # Shuffled, so that the numbering cannot come from the order of the rows.
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def test_a_dataframe_gives_its_column_and_class_names():
+    frame = _iris_like()
+    trace = animate.run("kmeans", frame, label_column="species", n_clusters=3)
+    assert trace.feature_names == tuple(FEATURES)
+    assert trace.label_names == ("setosa", "versicolor", "virginica")
+    names = np.array(trace.label_names)[trace.y]
+    assert (names == frame["species"].to_numpy()).all()
+    plain = animate.run("kmeans", frame[FEATURES].to_numpy(), n_clusters=3)
+    assert np.array_equal(trace.X, plain.X)
+    assert np.array_equal(trace.final.labels, plain.final.labels)
+
+
+def test_columns_and_y_pick_features_and_labels():
+    frame = _iris_like(1)
+    trace = animate.run("kmeans", frame, columns=["petal length", "sepal width"], n_clusters=3)
+    assert trace.feature_names == ("petal length", "sepal width")
+    assert np.array_equal(trace.X, frame[["petal length", "sepal width"]].to_numpy())
+    assert trace.y is None and trace.label_names is None
+    with_y = animate.run("kmeans", frame[FEATURES], y=frame["species"], n_clusters=3)
+    assert with_y.label_names == ("setosa", "versicolor", "virginica")
+
+
+def test_a_categorical_keeps_its_own_order():
+    pd = pytest.importorskip("pandas")
+    frame = _iris_like(2)
+    order = ["virginica", "setosa", "versicolor"]
+    frame["species"] = pd.Categorical(frame["species"], categories=order)
+    trace = animate.run("em", frame, label_column="species", n_components=3)
+    assert trace.label_names == tuple(order)
+    assert (np.array(order)[trace.y] == frame["species"].astype(str).to_numpy()).all()
+
+
+def test_string_labels_from_an_array_are_numbered_in_sorted_order():
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array(["b", "a", "c", "a", "b", "c"], dtype=object)
+    trace = animate.run("kmeans", X, y=y, n_clusters=2)
+    assert trace.label_names == ("a", "b", "c")
+    assert trace.y.tolist() == [1, 0, 2, 0, 1, 2]
+    whole = animate.run("kmeans", X, y=[3, 1, 2, 1, 3, 2], n_clusters=2)
+    assert whole.label_names is None and whole.y.tolist() == [3, 1, 2, 1, 3, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "fragment"),
+    [
+        (lambda f: f.assign(kind="x"), {}, "column 'kind' holds"),
+        (lambda f: f, {"columns": ["sepal length", "petal size"]}, "no column 'petal size'"),
+        (lambda f: f, {"label_column": "kind"}, "no column 'kind'"),
+        (lambda f: f.assign(flag=True), {"label_column": "species"}, "column 'flag' holds bool"),
+    ],
+)
+def test_a_bad_dataframe_is_one_line_naming_the_column(change, kwargs, fragment):
+    frame = change(_iris_like())
+    if "label_column" not in kwargs:
+        frame = frame.drop(columns="species")
+    with pytest.raises(animate.UserError) as error:
+        animate.run("kmeans", frame, n_clusters=3, **kwargs)
+    assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_columns_without_a_dataframe_is_refused():
+    with pytest.raises(animate.UserError, match="columns= and label_column="):
+        animate.run("kmeans", np.eye(4), columns=["a"], n_clusters=2)
+
+
+def test_pandas_is_not_imported_without_a_dataframe():
+    code = (
+        "import sys, numpy as np, animate\n"
+        "animate.run('kmeans', np.random.default_rng(0).normal(size=(30, 2)), y=['a'] * 30)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_read_csv_names_features_and_classes(tmp_path):
+    path = tmp_path / "fleurs été.csv"
+    path.write_text(
+        "width,kind,height\n1,rose,2\n1.5,iris,2.5\n8,rose,9\n8.5,tulip,9\n", encoding="utf-8"
+    )
+    data = animate.datasets.read_csv(path, label_column="kind")
+    assert data.feature_names == ("width", "height")
+    assert data.label_names == ("iris", "rose", "tulip") and data.y.tolist() == [1, 0, 1, 2]
+    X, y = animate.datasets.load_csv(path, label_column="kind")
+    assert np.array_equal(X, data.X) and np.array_equal(y, data.y)
+    numbered = tmp_path / "numbered.csv"
+    numbered.write_text("a,b,c\n1,2,10\n3,4,2\n5,6,10\n", encoding="utf-8")
+    data = animate.datasets.read_csv(numbered, label_column="c")
+    assert data.label_names is None and data.y.tolist() == [10, 2, 10]
+    trace = animate.run("kmeans", animate.datasets.read_csv(path, label_column=1), n_clusters=2)
+    assert trace.feature_names == ("width", "height") and trace.label_names[0] == "iris"
+
+
+def test_names_survive_save_and_load(tmp_path):
+    trace = animate.run("kmeans", _iris_like(), label_column="species", n_clusters=3)
+    trace.save(tmp_path / "named.npz")
+    loaded = animate.Trace.load(tmp_path / "named.npz")
+    assert loaded.feature_names == trace.feature_names
+    assert loaded.label_names == trace.label_names
+    assert loaded.runs[0].label_names == trace.label_names
+
+
+def test_projected_axes_say_the_variance_each_component_holds():
+    from sklearn.decomposition import PCA
+
+    from animate.render.projection import View
+
+    X = _iris_like()[FEATURES].to_numpy()
+    shares = PCA(2).fit(X).explained_variance_ratio_
+    expected = tuple(f"PC{i + 1} ({s:.0%})" for i, s in enumerate(shares))
+    assert View(X).axis_labels(FEATURES) == expected
+    assert View(X[:, :2]).axis_labels(FEATURES[:2]) == tuple(FEATURES[:2])
+    assert View(X[:, :2]).axis_labels() == ("x1", "x2")
+
+
+def test_named_data_draws_axis_names_and_a_legend_of_the_classes():
+    from animate.render.names import name_panel
+
+    from helpers import near, paint, pixel
+
+    frame = _iris_like()[["petal length", "sepal width", "species"]]
+    trace = animate.run("kmeans", frame, label_column="species", n_clusters=3)
+    painter, grab = paint(trace)
+    name_panel(painter, 1)
+    image = grab(len(trace.steps) - 1)
+    texts = [t.get_text() for t in painter.ax.texts]
+    assert texts == ["petal length", "sepal width"]
+    (legend,) = painter.ax.artists
+    assert [t.get_text() for t in legend.get_texts()] == list(trace.label_names)
+    # Each class's entry has the colour its points end up in (colours match y).
+    for k, handle in enumerate(legend.legend_handles):
+        point = trace.X[
+            np.flatnonzero(trace.final.labels == trace.final.labels[trace.y == k][0])[0]
+        ]
+        assert near(image, pixel(painter.ax, image, point), handle.get_color(), radius=3)
+    alone, _ = paint(trace)
+    name_panel(alone, 4)
+    assert not alone.ax.artists
+
+
+def test_string_labels_render_with_ari(tmp_path):
+    X, y = animate.datasets.make("blobs", n_samples=60, centers=3)
+    names = np.array(["north", "south", "east"])[y]
+    trace = animate.run("kmeans", X, y=names, n_clusters=3)
+    out = animate.render(
+        trace, tmp_path / "named labels.gif", size=(240, 200), ari=True, max_frames=4
+    )
+    assert out.exists()

@@ -158,6 +158,7 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
 
 def _painters(traces, canvas, timing, options, narrated):
     """One painter per trace, each told which steps it will show and its fixed limits."""
+    from animate.render.names import name_panel
     from animate.render.painters import PanelContext, painter_for
 
     classes = [painter_for(t.algorithm) for t in traces]
@@ -177,6 +178,7 @@ def _painters(traces, canvas, timing, options, narrated):
         anchor = _anchor(trace, traces[0], painters)
         ctx = PanelContext(panel, canvas, views[p], limits, indices, anchor, len(traces), narrated)
         painters.append(cls(trace, ctx, **_options_for(cls, options)))
+        name_panel(painters[-1], len(traces))
     return painters
 
 
