@@ -12,10 +12,13 @@ def run(algorithm, X, *, y=None, columns=None, label_column=None, **params):
 
     Parameters
     ----------
-    algorithm : str
+    algorithm : str or scikit-learn estimator
         An algorithm's name or alias, as ``animate.ALGORITHMS`` lists them
         ("kmeans", "em", "meanshift", "affinity", "dbscan", "agglomerative"...);
-        ``clustergif list`` shows each with its parameters.
+        ``clustergif list`` shows each with its parameters. Or a configured
+        scikit-learn estimator (``KMeans(n_clusters=3)``, ``DBSCAN(eps=0.3)``...):
+        its parameters are read from ``get_params()``, and one the step-by-step
+        version cannot reproduce is refused, never ignored.
     X : array-like of shape (n_samples, n_features), pandas.DataFrame or Table
         The points to cluster. A DataFrame's column names label the axes; a
         :class:`animate.datasets.Table` (from ``datasets.read_csv``) keeps its names too.
@@ -38,7 +41,11 @@ def run(algorithm, X, *, y=None, columns=None, label_column=None, **params):
         ``trace.n_iter``, ``trace.converged``; ``trace.params`` holds every
         parameter, defaults included.
     """
-    spec = registry.spec(algorithm)
+    if isinstance(algorithm, str) or not hasattr(algorithm, "get_params"):
+        spec = registry.spec(algorithm)
+    else:
+        spec, estimator_params = registry.from_estimator(algorithm)
+        params = {**estimator_params, **params}
     data = table(X, y, columns, label_column)
     X, y = data.X, data.y
     names = {"feature_names": data.feature_names, "label_names": data.label_names}

@@ -11,6 +11,7 @@ import pytest
 
 import animate
 from animate import scenes
+from animate.algorithms import registry
 from animate.cli import main
 
 from helpers import tiny_scene
@@ -311,3 +312,121 @@ def test_string_labels_render_with_ari(tmp_path):
         trace, tmp_path / "named labels.gif", size=(240, 200), ari=True, max_frames=4
     )
     assert out.exists()
+
+
+# scikit-learn estimators ---------------------------------------------------------------
+
+
+def _estimator_cases():
+    from sklearn.cluster import (
+        DBSCAN,
+        HDBSCAN,
+        AffinityPropagation,
+        AgglomerativeClustering,
+        KMeans,
+        MeanShift,
+    )
+    from sklearn.mixture import GaussianMixture
+
+    def centres(name):
+        return lambda final, fitted: np.allclose(final.centers, getattr(fitted, name))
+
+    return [
+        (
+            KMeans(n_clusters=4, init="random", n_init=3, random_state=1),
+            centres("cluster_centers_"),
+        ),
+        (KMeans(n_clusters=3, max_iter=5, tol=0.0, random_state=7), centres("cluster_centers_")),
+        (
+            GaussianMixture(n_components=3, covariance_type="diag", random_state=2),
+            lambda final, fitted: np.allclose(final.means, fitted.means_, atol=1e-6),
+        ),
+        (MeanShift(bandwidth=2.5, bin_seeding=True), centres("cluster_centers_")),
+        (
+            AffinityPropagation(damping=0.7, preference=-60.0, random_state=0),
+            lambda final, fitted: np.array_equal(final.exemplars, fitted.cluster_centers_indices_),
+        ),
+        (
+            DBSCAN(eps=0.9, min_samples=4, algorithm="kd_tree", n_jobs=1),
+            lambda final, fitted: np.array_equal(
+                np.flatnonzero(final.core), fitted.core_sample_indices_
+            ),
+        ),
+        (HDBSCAN(min_cluster_size=8, copy=True), lambda final, fitted: True),
+        (AgglomerativeClustering(n_clusters=4, linkage="average"), lambda final, fitted: True),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("dataset", ["blobs", "aniso"])
+def test_an_estimator_runs_as_scikit_learn_fits_it(case, dataset):
+    estimator, same_state = _estimator_cases()[case]
+    X, _ = animate.datasets.make(dataset, n_samples=150, random_state=case)
+    trace = animate.run(estimator, X)
+    expected = estimator.fit_predict(X)
+    np.testing.assert_array_equal(trace.final.labels, expected)
+    assert same_state(trace.final, estimator)
+    # The parameters are the estimator's, its random_state included.
+    params = estimator.get_params()
+    shared = [k for k in params if k in trace.params and not callable(params[k])]
+    assert shared and all(trace.params[k] == params[k] for k in shared)
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda c, m: c.KMeans(algorithm="elkan"), "KMeans only with algorithm='lloyd'"),
+        (lambda c, m: m.GaussianMixture(n_init=3), "only with n_init=1, got GaussianMixture(n_"),
+        (lambda c, m: c.DBSCAN(metric_params={"p": 3}), "metric_params=None, got DBSCAN(metric"),
+        (lambda c, m: c.KMeans(init=lambda X, k, random_state: X[:k]), "init must be"),
+        (lambda c, m: c.MeanShift(bandwidth=-1.0), "bandwidth must be"),
+    ],
+)
+def test_an_unsupported_parameter_value_is_one_line_naming_it(make, fragment):
+    import sklearn.cluster
+    import sklearn.mixture
+
+    X, _ = animate.datasets.make("blobs", n_samples=60)
+    with pytest.raises(animate.UserError) as error:
+        animate.run(make(sklearn.cluster, sklearn.mixture), X)
+    assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_estimator_without_a_counterpart_lists_those_with_one():
+    from sklearn.cluster import Birch
+    from sklearn.preprocessing import StandardScaler
+
+    X, _ = animate.datasets.make("blobs", n_samples=60)
+    for other in (Birch(), StandardScaler()):
+        with pytest.raises(animate.UserError) as error:
+            animate.run(other, X)
+        message = str(error.value)
+        assert message.startswith(f"{type(other).__name__} has no step-by-step counterpart")
+        assert "KMeans" in message and "DBSCAN" in message and "\n" not in message
+
+
+def test_every_declared_estimator_maps_its_default_instance():
+    # A new scikit-learn parameter, or a declaration naming one that does not
+    # exist, shows up here rather than as a refusal in a user's hands.
+    declared = [s for s in registry.specs() if s.estimator is not None]
+    assert {s.estimator.name for s in declared} >= {
+        "KMeans",
+        "GaussianMixture",
+        "MeanShift",
+        "AffinityPropagation",
+        "DBSCAN",
+        "AgglomerativeClustering",
+    }
+    for spec in declared:
+        defaults = spec.estimator.load()().get_params()
+        assert set(spec.estimator.ignored) <= set(defaults) - set(spec.defaults), spec.name
+        found, params = registry.from_estimator(spec.estimator.load()())
+        assert found is spec and set(params) == set(defaults) - set(spec.estimator.ignored)
+
+
+def test_estimator_parameters_can_be_overridden_by_keyword():
+    from sklearn.cluster import KMeans
+
+    X, _ = animate.datasets.make("blobs", n_samples=80)
+    trace = animate.run(KMeans(n_clusters=2, random_state=3), X, n_clusters=3)
+    assert trace.params["n_clusters"] == 3 and trace.params["random_state"] == 3
