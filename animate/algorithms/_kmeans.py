@@ -192,19 +192,25 @@ def _initial_centers(Xc, n_clusters, init, mean, rng):
 
 
 def _kmeans_plusplus(Xc, n_clusters, rng):
-    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``."""
+    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``.
+
+    Norms and potentials are summed as scikit-learn sums them (``einsum`` and a dot
+    product with unit weights): with as many centres as points, potentials near
+    zero tie and the last bit decides which candidate wins.
+    """
     n_samples = len(Xc)
     n_trials = 2 + int(np.log(n_clusters))
-    norms = (Xc**2).sum(axis=1)
+    norms = _row_norms(Xc)
+    weights = np.ones(n_samples)
     centers = np.empty((n_clusters, Xc.shape[1]))
-    centers[0] = Xc[rng.choice(n_samples, p=np.full(n_samples, 1.0 / n_samples))]
+    centers[0] = Xc[rng.choice(n_samples, p=weights / n_samples)]
     closest = _squared_distances(centers[:1], Xc, norms)[0]
-    potential = closest.sum()
+    potential = closest @ weights
     for c in range(1, n_clusters):
         draws = rng.uniform(size=n_trials) * potential
         candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), n_samples - 1)
         to_candidates = np.minimum(closest, _squared_distances(Xc[candidates], Xc, norms))
-        potentials = to_candidates.sum(axis=1)
+        potentials = to_candidates @ weights
         best = int(np.argmin(potentials))
         potential, closest = potentials[best], to_candidates[best]
         centers[c] = Xc[candidates[best]]
@@ -212,8 +218,13 @@ def _kmeans_plusplus(Xc, n_clusters, rng):
 
 
 def _squared_distances(A, B, B_norms):
-    d = (A**2).sum(axis=1)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
+    d = _row_norms(A)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
     return np.maximum(d, 0.0)
+
+
+def _row_norms(A):
+    # scikit-learn's row_norms: einsum rounds differently from (A**2).sum(axis=1) for d > 2.
+    return np.einsum("ij,ij->i", A, A)
 
 
 def _same_clustering(a, b):
