@@ -6,6 +6,8 @@ from animate.errors import UserError
 
 _PAINTERS = {
     "kmeans": "kmeans:KMeansPainter",
+    "minibatch": "minibatch:MiniBatchPainter",
+    "spectral": "spectral:SpectralPainter",
     "em": "em:EMPainter",
     "meanshift": "meanshift:MeanShiftPainter",
     "affinity": "affinity:AffinityPainter",

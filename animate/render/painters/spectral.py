@@ -1,0 +1,150 @@
+"""Spectral clustering: the affinity graph over the data, a morph of the points into
+the spectral embedding (where loosely linked groups fall apart), the assignment
+there, and a morph back to the data coloured by the result."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+
+from animate.render import style
+from animate.render.painters.base import Painter
+
+# In-between frames of a morph between the data and the embedding.
+MORPH_FRAMES = 8
+# The embedding fills this much of the data's bounding box, centred in it.
+_FILL = 0.9
+_DATA_PHASES = ("affinity", "final")
+
+
+class SpectralPainter(Painter):
+    identity = True
+
+    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
+        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+        self.embedded = _embedding_in_box(trace.final.embedding, self.xy)
+        graph = trace.steps[0]
+        self.edges = graph.edges
+        self.graph = LineCollection([], colors=style.MUTED, linewidths=0.5, alpha=0.35, zorder=1)
+        self.ax.add_collection(self.graph)
+        k = max((len(s.centers) for s in trace.steps if "centers" in s.fields), default=0)
+        self.crosses = [
+            self.ax.add_line(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="X",
+                    markersize=13,
+                    markeredgecolor="white",
+                    markeredgewidth=1.3,
+                    zorder=4,
+                )
+            )
+            for _ in range(k)
+        ]
+        canvas.animate(self.graph, *self.crosses)
+
+    def _in_data(self, index):
+        return self.trace.steps[index].phase in _DATA_PHASES
+
+    def _positions(self, index):
+        return self.xy if self._in_data(index) else self.embedded
+
+    def tweens(self, index):
+        if index == 0 or self._in_data(index) == self._in_data(index - 1):
+            return 0
+        return MORPH_FRAMES
+
+    def show_between(self, index, fraction):
+        # Ease in and out: the points start and end the move slowly.
+        s = fraction * fraction * (3 - 2 * fraction)
+        positions = (1 - s) * self._positions(index - 1) + s * self._positions(index)
+        graph = self.trace.steps[index - 1].phase == "affinity"
+        self._draw(index - 1, positions, graph=graph, centres=False)
+
+    def show(self, index):
+        phase = self.trace.steps[index].phase
+        self._draw(index, self._positions(index), graph=phase in ("affinity", "embedding"))
+
+    def _draw(self, index, positions, graph, centres=True):
+        self.points.xy = positions
+        self.points.show(self.slots_of(index))
+        segments = positions[self.edges] if graph else np.empty((0, 2, 2))
+        self.graph.set_segments(segments)
+        step = self.trace.steps[index]
+        shown = centres and "centers" in step.fields
+        mapping = self.slots[index]
+        for j, cross in enumerate(self.crosses):
+            cross.set_visible(shown)
+            if shown:
+                centre = _centre_in_box(step.centers[j], self.trace.final.embedding, self.xy)
+                members = step.labels == j
+                if len(_plane_columns(self.trace.final.embedding)) < 2 and members.any():
+                    # The plane's y is the data's own: put the cross amid its points.
+                    centre[1] = positions[members, 1].mean()
+                cross.set_data([centre[0]], [centre[1]])
+                cross.set_markerfacecolor(style.cluster_colour(mapping.get(j, j)))
+
+    def title(self):
+        params = self.trace.params
+        k = params.get("n_clusters", 8)
+        return (
+            f"spectral clustering, k = {k}, {params.get('affinity', 'rbf')}, "
+            f"{params.get('assign_labels', 'kmeans')}"
+        )
+
+    def outcome(self):
+        found = len(np.unique(self.trace.final.labels))
+        return f"{found} clusters, {len(self.edges):,} graph edges drawn"
+
+    def status(self, index):
+        step = self.trace.steps[index]
+        if step.phase == "affinity":
+            return f"affinity graph · {len(self.edges):,} strongest links"
+        if step.phase == "embedding":
+            return f"spectral embedding · {step.embedding.shape[1]} eigenvectors"
+        if step.phase == "final":
+            return f"back in the data · {len(np.unique(step.labels))} clusters"
+        if step.phase.startswith("kmeans"):
+            return f"k-means in the embedding · iteration {step.iteration}"
+        if step.phase == "discretize":
+            return f"discretize · iteration {step.iteration} · ncut {step.ncut:.3g}"
+        return "cluster_qr in the embedding"
+
+
+def _plane_columns(embedding):
+    """The first two columns that vary (the first eigenvector is often constant)."""
+    spread = np.ptp(embedding, axis=0)
+    varying = np.flatnonzero(spread > 1e-6 * np.abs(embedding).max(axis=0))
+    return varying[:2]
+
+
+def _embedding_in_box(embedding, xy):
+    """Points (n, 2) of the embedding's plane, stretched over the data's bounding box.
+
+    With a single varying eigenvector it gives x and the points keep their own y.
+    """
+    columns = _plane_columns(embedding)
+    out = xy.astype(float).copy()
+    for axis, column in enumerate(columns):
+        out[:, axis] = _stretch(embedding[:, column], xy[:, axis], embedding[:, column])
+    return out
+
+
+def _centre_in_box(centre, embedding, xy):
+    """A centre of the embedding space (n_components,) where :func:`_embedding_in_box`
+    puts the points; on an axis left to the data, the middle of the box."""
+    columns = _plane_columns(embedding)
+    out = (xy.min(axis=0) + xy.max(axis=0)) / 2
+    for axis, column in enumerate(columns):
+        out[axis] = _stretch(np.array([centre[column]]), xy[:, axis], embedding[:, column])[0]
+    return out
+
+
+def _stretch(values, target, source):
+    """``values`` mapped linearly so that ``source``'s range fills ``target``'s (inset)."""
+    lo, hi = source.min(), source.max()
+    middle, half = (target.min() + target.max()) / 2, np.ptp(target) / 2 * _FILL
+    return middle + (values - (lo + hi) / 2) / max((hi - lo) / 2, 1e-300) * half
