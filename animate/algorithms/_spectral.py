@@ -125,12 +125,7 @@ def spectral(
 
     embedding = _embedding(matrix, n_components, eigen_solver, rng, eigen_tol)
     yield Step(
-        0,
-        "embedding",
-        unassigned,
-        f"Embedding: {n_components} eigenvectors of the graph's Laplacian give each "
-        "point new coordinates",
-        embedding=embedding,
+        0, "embedding", unassigned, _embedding_text(matrix, n_components), embedding=embedding
     )
 
     if assign_labels == "kmeans":
@@ -319,6 +314,18 @@ def _cluster_qr(embedding):
     _, _, pivots = qr(embedding.T, pivoting=True)
     ut, _, v = svd(embedding[pivots[:k], :].T)
     return abs(np.dot(embedding, np.dot(ut, v.conj()))).argmax(axis=1)
+
+
+def _embedding_text(matrix, n_components):
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import connected_components
+
+    text = f"Embedding: {n_components} eigenvectors of the graph's Laplacian give each point"
+    pieces = connected_components(csr_array(matrix), directed=False, return_labels=False)
+    if pieces == 1:
+        return f"{text} new coordinates"
+    # A disconnected graph's first eigenvectors are constant on each piece.
+    return f"{text} new coordinates: the graph has {pieces} separate pieces, each lands on a spot"
 
 
 def _affinity_text(affinity):

@@ -29,16 +29,18 @@ class SpectralPainter(Painter):
         self.graph = LineCollection([], colors=style.MUTED, linewidths=0.5, alpha=0.35, zorder=1)
         self.ax.add_collection(self.graph)
         k = max((len(s.centers) for s in trace.steps if "centers" in s.fields), default=0)
+        # Centres as open rings: a graph in separate pieces puts each piece's points
+        # on one spot, which a filled marker would hide.
         self.crosses = [
             self.ax.add_line(
                 Line2D(
                     [],
                     [],
                     ls="none",
-                    marker="X",
-                    markersize=13,
-                    markeredgecolor="white",
-                    markeredgewidth=1.3,
+                    marker="o",
+                    markersize=16,
+                    markerfacecolor="none",
+                    markeredgewidth=2.5,
                     zorder=4,
                 )
             )
@@ -85,7 +87,7 @@ class SpectralPainter(Painter):
                     # The plane's y is the data's own: put the cross amid its points.
                     centre[1] = positions[members, 1].mean()
                 cross.set_data([centre[0]], [centre[1]])
-                cross.set_markerfacecolor(style.cluster_colour(mapping.get(j, j)))
+                cross.set_markeredgecolor(style.cluster_colour(mapping.get(j, j)))
 
     def title(self):
         params = self.trace.params
