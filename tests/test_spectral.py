@@ -89,7 +89,7 @@ def test_steps_go_graph_embedding_assignment_final():
     X, _ = make("blobs", n_samples=120, random_state=0, centers=3)
     trace = animate.run("spectral", X, n_clusters=3, affinity="nearest_neighbors")
     phases = [s.phase for s in trace.steps]
-    assert phases[:3] == ["affinity", "embedding", "kmeans-init"]
+    assert phases[:3] == ["init", "embedding", "kmeans-init"]
     assert phases[-1] == "final" and "kmeans-assign" in phases
     graph = trace.steps[0]
     assert graph.edges.shape[1] == 2 and (graph.edges[:, 0] < graph.edges[:, 1]).all()

@@ -100,8 +100,8 @@ def spectral(
     Yields
     ------
     Step
-        Phase "affinity" (fields ``edges`` (m, 2) and ``weights`` (m,): the
-        strongest links, at most 6 per point), "embedding" (``embedding``),
+        Phase "init", the affinity graph (fields ``edges`` (m, 2) and
+        ``weights`` (m,): the strongest links, at most 6 per point), "embedding" (``embedding``),
         then per assign_labels: k-means' "init"/"assign"/"update" steps of its
         best run (``centers`` in embedding space), "discretize" steps
         (``ncut``) or one "cluster_qr" step, then "final" with ``embedding``
@@ -121,7 +121,7 @@ def spectral(
 
     matrix = _affinity_matrix(X, affinity, gamma, n_neighbors)
     edges, weights = _strongest_edges(matrix, _EDGES_PER_POINT)
-    yield Step(0, "affinity", unassigned, _affinity_text(affinity), edges=edges, weights=weights)
+    yield Step(0, "init", unassigned, _affinity_text(affinity), edges=edges, weights=weights)
 
     embedding = _embedding(matrix, n_components, eigen_solver, rng, eigen_tol)
     yield Step(

@@ -9,19 +9,29 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
 from animate.render import style
-from animate.render.painters.base import ClusterPoints, Painter, format_number, point_size
+from animate.render.painters.base import (
+    ClusterPoints,
+    Painter,
+    Title,
+    format_number,
+    paints,
+    point_size,
+)
 
 # Faded points: the cluster colours at this opacity over the white background.
-_FADED_ALPHA = 0.3
+_FADED_ALPHA = 0.35
 _TRAIL = 6
 
 
+@paints("minibatch")
 class MiniBatchPainter(Painter):
     identity = True
+    points_layer = True
     side_title = "mean squared distance to the centres"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        canvas, view = ctx.canvas, ctx.view
         self.batch = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)) * 1.5)
         for line in self.batch.lines.values():
             line.set_markeredgecolor(style.INK)
@@ -121,11 +131,9 @@ class MiniBatchPainter(Painter):
             smooth.set_data(self.steps[: index + 1], self.smoothed[: index + 1])
 
     def title(self):
-        params = self.trace.params
-        init = params.get("init", "k-means++")
-        init = init if isinstance(init, str) else "given centres"
-        batch = min(params.get("batch_size", 1024), len(self.trace.X))
-        return f"mini-batch k-means, k = {len(self.trace.final.centers)}, batches of {batch}"
+        batch = min(self.trace.params["batch_size"], len(self.trace.X))
+        k = len(self.trace.final.centers)
+        return Title("mini-batch k-means", (f"k = {k}", f"batches of {batch}"))
 
     def outcome(self):
         final = self.trace.final
@@ -136,7 +144,7 @@ class MiniBatchPainter(Painter):
 
     def status(self, index):
         step = self.trace.steps[index]
-        batch = min(self.trace.params.get("batch_size", 1024), len(self.trace.X))
+        batch = min(self.trace.params["batch_size"], len(self.trace.X))
         if step.phase == "final":
             return f"{step.step} batches · inertia {format_number(step.inertia)}"
         return (

@@ -9,20 +9,24 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import Painter
+from animate.render.painters.base import Painter, Title, paints, point_size
 
 # In-between frames of a morph between the data and the embedding.
 MORPH_FRAMES = 8
 # The embedding fills this much of the data's bounding box, centred in it.
 _FILL = 0.9
-_DATA_PHASES = ("affinity", "final")
+# The affinity graph ("init") and the answer are drawn on the data; the rest in the embedding.
+_DATA_PHASES = ("init", "final")
 
 
+@paints("spectral")
 class SpectralPainter(Painter):
     identity = True
+    points_layer = True
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        canvas = ctx.canvas
         self.embedded = _embedding_in_box(trace.final.embedding, self.xy)
         graph = trace.steps[0]
         self.edges = graph.edges
@@ -46,7 +50,20 @@ class SpectralPainter(Painter):
             )
             for _ in range(k)
         ]
-        canvas.animate(self.graph, *self.crosses)
+        # Where the points came from stays faintly marked while they are elsewhere.
+        self.ghosts = self.ax.add_line(
+            Line2D(
+                self.xy[:, 0],
+                self.xy[:, 1],
+                ls="none",
+                marker="o",
+                markersize=point_size(len(self.xy)) * 0.5,
+                markerfacecolor=style.UNASSIGNED,
+                markeredgewidth=0,
+                zorder=0.5,
+            )
+        )
+        canvas.animate(self.ghosts, self.graph, *self.crosses)
 
     def _in_data(self, index):
         return self.trace.steps[index].phase in _DATA_PHASES
@@ -54,23 +71,32 @@ class SpectralPainter(Painter):
     def _positions(self, index):
         return self.xy if self._in_data(index) else self.embedded
 
+    def _before(self, index):
+        """The step shown before ``index`` (long traces skip steps), or None."""
+        shown = sorted(self.slots)
+        place = shown.index(index)
+        return shown[place - 1] if place else None
+
     def tweens(self, index):
-        if index == 0 or self._in_data(index) == self._in_data(index - 1):
+        before = self._before(index)
+        if before is None or self._in_data(index) == self._in_data(before):
             return 0
         return MORPH_FRAMES
 
     def show_between(self, index, fraction):
+        before = self._before(index)
         # Ease in and out: the points start and end the move slowly.
         s = fraction * fraction * (3 - 2 * fraction)
-        positions = (1 - s) * self._positions(index - 1) + s * self._positions(index)
-        graph = self.trace.steps[index - 1].phase == "affinity"
-        self._draw(index - 1, positions, graph=graph, centres=False)
+        positions = (1 - s) * self._positions(before) + s * self._positions(index)
+        graph = self.trace.steps[before].phase == "init"
+        self._draw(before, positions, graph=graph, centres=False)
 
     def show(self, index):
         phase = self.trace.steps[index].phase
-        self._draw(index, self._positions(index), graph=phase in ("affinity", "embedding"))
+        self._draw(index, self._positions(index), graph=phase in ("init", "embedding"))
 
     def _draw(self, index, positions, graph, centres=True):
+        self.ghosts.set_visible(positions is not self.xy)
         self.points.xy = positions
         self.points.show(self.slots_of(index))
         segments = positions[self.edges] if graph else np.empty((0, 2, 2))
@@ -91,10 +117,9 @@ class SpectralPainter(Painter):
 
     def title(self):
         params = self.trace.params
-        k = params.get("n_clusters", 8)
-        return (
-            f"spectral clustering, k = {k}, {params.get('affinity', 'rbf')}, "
-            f"{params.get('assign_labels', 'kmeans')}"
+        return Title(
+            "spectral clustering",
+            (f"k = {params['n_clusters']}", params["affinity"], params["assign_labels"]),
         )
 
     def outcome(self):
@@ -103,7 +128,7 @@ class SpectralPainter(Painter):
 
     def status(self, index):
         step = self.trace.steps[index]
-        if step.phase == "affinity":
+        if step.phase == "init":
             return f"affinity graph · {len(self.edges):,} strongest links"
         if step.phase == "embedding":
             return f"spectral embedding · {step.embedding.shape[1]} eigenvectors"
