@@ -123,8 +123,7 @@ class SpectralPainter(Painter):
         )
 
     def outcome(self):
-        found = len(np.unique(self.trace.final.labels))
-        return f"{found} clusters, {len(self.edges):,} graph edges drawn"
+        return f"{len(np.unique(self.trace.final.labels))} clusters"
 
     def status(self, index):
         step = self.trace.steps[index]
