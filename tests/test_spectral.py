@@ -144,3 +144,19 @@ def test_bad_parameters_raise_one_user_error_before_any_work(params, data, fragm
         next(iter(function("spectral")(X, n_clusters=2, **params)))
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("assign_labels", ["kmeans", "discretize"])
+def test_lobpcg_solver_matches_sklearn(assign_labels):
+    # lobpcg starts from random vectors drawn from random_state: the same draws as scikit-learn.
+    X, _ = make("blobs", n_samples=150, random_state=5, centers=3, n_features=3)
+    params = dict(n_clusters=3, eigen_solver="lobpcg", assign_labels=assign_labels, random_state=5)
+    trace, ref = animate.run("spectral", X, **params), _sklearn(X, **params)
+    np.testing.assert_array_equal(trace.final.labels, ref.labels_)
+
+
+def test_amg_without_pyamg_is_a_user_error(monkeypatch):
+    monkeypatch.setattr(_spectral.importlib.util, "find_spec", lambda name: None)
+    X, _ = make("blobs", n_samples=30, random_state=0)
+    with pytest.raises(animate.UserError, match="pyamg"):
+        next(iter(function("spectral")(X, n_clusters=2, eigen_solver="amg")))
