@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 import animate
 from animate.algorithms import _minibatch
-from animate.algorithms._kmeans import _kmeans_plusplus
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.datasets import make
 
 CASES = [
@@ -98,7 +98,7 @@ def test_kmeans_plusplus_is_bit_identical_to_sklearns_on_raw_data():
     for d in (2, 3, 4):
         X, _ = make("blobs", n_samples=300, random_state=d, n_features=d)
         sample = X[np.random.RandomState(d).randint(0, 300, 30)] + 100.0
-        ours = _kmeans_plusplus(sample, 30, np.random.RandomState(0))
+        ours = sample[seed_indices(sample, 30, np.random.RandomState(0))]
         theirs, _ = sklearn_kmeans_plusplus(
             sample, 30, row_norms(sample, squared=True), np.ones(30), np.random.RandomState(0)
         )

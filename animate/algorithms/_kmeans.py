@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import ARRAY, RANDOM_STATE, Interval, Options, algorithm
 from animate.trace import Step
 
@@ -188,43 +189,7 @@ def _initial_centers(Xc, n_clusters, init, mean, rng):
     if init == "random":
         uniform = np.full(len(Xc), 1.0 / len(Xc))
         return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=uniform)]
-    return _kmeans_plusplus(Xc, n_clusters, rng)
-
-
-def _kmeans_plusplus(Xc, n_clusters, rng):
-    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``.
-
-    Norms and potentials are summed as scikit-learn sums them (``einsum`` and a dot
-    product with unit weights): with as many centres as points, potentials near
-    zero tie and the last bit decides which candidate wins.
-    """
-    n_samples = len(Xc)
-    n_trials = 2 + int(np.log(n_clusters))
-    norms = _row_norms(Xc)
-    weights = np.ones(n_samples)
-    centers = np.empty((n_clusters, Xc.shape[1]))
-    centers[0] = Xc[rng.choice(n_samples, p=weights / n_samples)]
-    closest = _squared_distances(centers[:1], Xc, norms)[0]
-    potential = closest @ weights
-    for c in range(1, n_clusters):
-        draws = rng.uniform(size=n_trials) * potential
-        candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), n_samples - 1)
-        to_candidates = np.minimum(closest, _squared_distances(Xc[candidates], Xc, norms))
-        potentials = to_candidates @ weights
-        best = int(np.argmin(potentials))
-        potential, closest = potentials[best], to_candidates[best]
-        centers[c] = Xc[candidates[best]]
-    return centers
-
-
-def _squared_distances(A, B, B_norms):
-    d = _row_norms(A)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
-    return np.maximum(d, 0.0)
-
-
-def _row_norms(A):
-    # scikit-learn's row_norms: einsum rounds differently from (A**2).sum(axis=1) for d > 2.
-    return np.einsum("ij,ij->i", A, A)
+    return Xc[seed_indices(Xc, n_clusters, rng)]
 
 
 def _same_clustering(a, b):

@@ -16,7 +16,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state
-from animate.algorithms._kmeans import _kmeans_plusplus, _nearest
+from animate.algorithms._kmeans import _nearest
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
     ARRAY,
     BOOLEAN,
@@ -236,7 +237,7 @@ def _best_initial_centers(X, validation, n_clusters, init, init_size, n_init, rn
         if isinstance(init, np.ndarray):
             centers = init.copy()
         elif init == "k-means++":
-            centers = _kmeans_plusplus(sample, n_clusters, rng)
+            centers = sample[seed_indices(sample, n_clusters, rng)]
         else:
             uniform = np.full(len(sample), 1.0) / len(sample)
             centers = sample[rng.choice(len(sample), n_clusters, replace=False, p=uniform)]
