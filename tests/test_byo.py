@@ -325,6 +325,8 @@ def _estimator_cases():
         AgglomerativeClustering,
         KMeans,
         MeanShift,
+        MiniBatchKMeans,
+        SpectralClustering,
     )
     from sklearn.mixture import GaussianMixture
 
@@ -354,10 +356,18 @@ def _estimator_cases():
         ),
         (HDBSCAN(min_cluster_size=8, copy=True), lambda final, fitted: True),
         (AgglomerativeClustering(n_clusters=4, linkage="average"), lambda final, fitted: True),
+        (
+            MiniBatchKMeans(n_clusters=3, batch_size=40, n_init=2, random_state=4),
+            centres("cluster_centers_"),
+        ),
+        (
+            SpectralClustering(n_clusters=3, affinity="nearest_neighbors", random_state=0),
+            lambda final, fitted: True,
+        ),
     ]
 
 
-@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("case", range(10))
 @pytest.mark.parametrize("dataset", ["blobs", "aniso"])
 def test_an_estimator_runs_as_scikit_learn_fits_it(case, dataset):
     estimator, same_state = _estimator_cases()[case]
