@@ -6,6 +6,8 @@
 >>> animate.render(trace, "output/kmeans_moons.gif", size=(480, 480))  # doctest: +SKIP
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from animate import datasets
 from animate.algorithms import ALGORITHMS
 from animate.api import run
@@ -15,11 +17,17 @@ from animate.scenes import load_scene
 from animate.sweep import sweep
 from animate.trace import Step, Trace
 
+try:
+    __version__ = version("clustergif")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "ALGORITHMS",
     "Step",
     "Trace",
     "UserError",
+    "__version__",
     "compare",
     "datasets",
     "load_scene",

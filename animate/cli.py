@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from animate import __version__
 from animate.errors import UserError
 
 EXIT_USER_ERROR = 2
@@ -75,6 +76,7 @@ def build_parser():
         "  clustergif list\n  clustergif init",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--version", action="version", version=f"clustergif {__version__}")
     parser.add_argument(
         "-o",
         "--output-dir",
@@ -142,7 +144,13 @@ def build_parser():
         help="an algorithm parameter, scikit-learn's name, e.g. n_clusters=4",
     )
     run.add_argument("--size", default=None, metavar="WxH", help="pixels, e.g. 480x480")
-    run.add_argument("--step-ms", type=int, default=500, help="ms per step (default 500)")
+    # No defaults restated here: what is not given is render's default.
+    run.add_argument("--step-ms", type=int, help="ms per step (default 500)")
+    run.add_argument("--first-ms", type=int, help="ms on the first frame (default 1500)")
+    run.add_argument("--hold-ms", type=int, help="ms on the last frame (default 3000)")
+    run.add_argument("--max-frames", type=int, help="frame budget; longer runs skip steps (90)")
+    run.add_argument("--title", help="the title line (default: algorithm and parameters)")
+    run.add_argument("--caption", help="a fixed caption in place of each step's narration")
     run.add_argument(
         "--sweep",
         metavar="KEY=[V1, V2, ...]",
@@ -416,18 +424,22 @@ def _run(args):
     else:
         trace = animate.run(args.algorithm, table, **params)
     size = _size(args.size) if args.size else None
+    given = {key: getattr(args, key) for key in _RUN_RENDER_OPTIONS}
     written = render(
         trace,
         args.output,
         size=size,
-        step_ms=args.step_ms,
         side_panel=not args.no_side_panel,
         ari=args.ari,
+        **{key: value for key, value in given.items() if value is not None},
     )
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
         print(f"wrote {written} ({len(trace.steps)} steps, {done})")
     return 0
+
+
+_RUN_RENDER_OPTIONS = ("step_ms", "first_ms", "hold_ms", "max_frames", "title", "caption")
 
 
 def _sweep(text):

@@ -17,6 +17,8 @@ from animate.cli import main
 from helpers import tiny_scene
 
 ROOT = Path(__file__).resolve().parents[1]
+# The module: the package's attribute `animate.render` is the function.
+RENDER = sys.modules["animate.render"]
 
 
 def _run(args, capsys):
@@ -440,3 +442,82 @@ def test_estimator_parameters_can_be_overridden_by_keyword():
     X, _ = animate.datasets.make("blobs", n_samples=80)
     trace = animate.run(KMeans(n_clusters=2, random_state=3), X, n_clusters=3)
     assert trace.params["n_clusters"] == 3 and trace.params["random_state"] == 3
+
+
+# Command line conventions ---------------------------------------------------------------
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib.metadata import version
+
+    assert animate.__version__ == version("clustergif")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"clustergif {animate.__version__}"
+
+
+def _durations(path):
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as gif:
+        return [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
+
+
+def test_run_takes_title_caption_durations_and_frame_budget(tmp_path, monkeypatch, capsys):
+    seen = {}
+    real_frames = RENDER.frames
+
+    def frames(traces, **options):
+        seen.update(options)
+        return real_frames(traces, **options)
+
+    monkeypatch.setattr(RENDER, "frames", frames)
+    out = tmp_path / "ré sult.gif"
+    base = ["run", "kmeans", "--dataset", "blobs", "--n-samples", "60", "--size", "240x200"]
+    base += ["--set", "n_clusters=3", "--set", "init='random'", "--set", "tol=0", "-o", str(out)]
+    code, _, err = _run([*base, "--max-frames", "4"], capsys)
+    assert code == 0, err
+    budget = len(_durations(out))
+    timing = ["--step-ms", "120", "--first-ms", "700", "--hold-ms", "900", "--max-frames", "3"]
+    code, _, err = _run([*base, *timing, "--title", "My title", "--caption", "Fixed"], capsys)
+    assert code == 0, err
+    durations = _durations(out)
+    assert len(durations) == 3 < budget
+    assert durations[0] == 700 and durations[-1] == 900 and set(durations[1:-1]) == {120}
+    assert seen["titles"] == ["My title"] and seen["caption"] == "Fixed"
+
+
+def test_run_leaves_unset_timings_to_render(tmp_path, monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(RENDER, "compare", lambda traces, path, **kw: seen.update(kw))
+    args = [
+        "run",
+        "kmeans",
+        "--dataset",
+        "blobs",
+        "--n-samples",
+        "30",
+        "-o",
+        str(tmp_path / "a.gif"),
+    ]
+    assert _run(args, capsys)[0] == 0
+    assert not {"step_ms", "first_ms", "hold_ms", "max_frames", "caption"} & set(seen)
+
+
+@pytest.mark.parametrize("flag", ["--first-ms", "--hold-ms", "--step-ms", "--max-frames"])
+def test_run_refuses_a_bad_timing_in_one_line(tmp_path, capsys, flag):
+    args = ["run", "kmeans", "--dataset", "blobs", flag, "-5", "-o", str(tmp_path / "a.gif")]
+    code, _, err = _run(args, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "a.gif").exists()
+
+
+def test_an_unknown_render_option_lists_the_general_and_the_painters_options(tmp_path):
+    trace = animate.run("kmeans", np.eye(6), n_clusters=2)
+    with pytest.raises(animate.UserError) as error:
+        animate.render(trace, tmp_path / "a.gif", step=3)
+    message = str(error.value)
+    assert "unknown render option 'step'" in message
+    for option in ("step_ms", "first_ms", "max_frames", "caption", "voronoi"):
+        assert option in message

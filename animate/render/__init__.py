@@ -287,9 +287,13 @@ def _unused_options(classes, options):
         accepted |= _painter_options(cls)
     unknown = sorted(set(options) - accepted)
     if unknown:
+        general = [
+            p for p in inspect.signature(frames).parameters if p not in ("traces", "options")
+        ]
         raise UserError(
-            f"unknown render option {unknown[0]!r}; the painters here take "
-            f"{', '.join(sorted(accepted)) or 'none'}"
+            f"unknown render option {unknown[0]!r}; the general options are "
+            f"{', '.join(general)}, and the painters here take "
+            f"{', '.join(sorted(accepted)) or 'no others'}"
         )
 
 
