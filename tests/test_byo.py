@@ -521,3 +521,50 @@ def test_an_unknown_render_option_lists_the_general_and_the_painters_options(tmp
     assert "unknown render option 'step'" in message
     for option in ("step_ms", "first_ms", "max_frames", "caption", "voronoi"):
         assert option in message
+
+
+# Portable ------------------------------------------------------------------------------
+
+
+def test_memory_is_probed_on_linux():
+    from animate.algorithms import _checks
+
+    assert 2**20 < _checks.available_memory() < 2**50
+
+
+def test_memory_without_proc_or_sysconf_falls_back_to_a_safe_guess(monkeypatch, tmp_path):
+    from animate.algorithms import _checks
+
+    monkeypatch.setattr(_checks, "_MEMINFO", str(tmp_path / "no proc here"))
+    monkeypatch.delattr(os, "sysconf")
+    assert _checks.available_memory() == _checks.FALLBACK_MEMORY
+    # And the checks that use it still answer: refusing only what 2 GiB cannot hold.
+    _checks.check_pairwise_memory("affinity propagation", 2000, n_matrices=3)
+    with pytest.raises(animate.UserError, match="subsample the data"):
+        _checks.check_pairwise_memory("affinity propagation", 100_000, n_matrices=3)
+
+
+def test_memory_on_windows_asks_global_memory_status(monkeypatch, tmp_path):
+    import ctypes
+    from types import SimpleNamespace
+
+    from animate.algorithms import _checks
+
+    def global_memory_status(pointer):
+        pointer.contents.ullAvailPhys = 3 * 2**30
+        return 1
+
+    kernel32 = SimpleNamespace(GlobalMemoryStatusEx=global_memory_status)
+    monkeypatch.setattr(ctypes, "windll", SimpleNamespace(kernel32=kernel32), raising=False)
+    monkeypatch.setattr(_checks, "_MEMINFO", str(tmp_path / "no proc here"))
+    monkeypatch.delattr(os, "sysconf")
+    assert _checks.available_memory() == 3 * 2**30
+
+
+def test_memory_on_macos_reads_sysconf(monkeypatch, tmp_path):
+    from animate.algorithms import _checks
+
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": 2**20}
+    monkeypatch.setattr(_checks, "_MEMINFO", str(tmp_path / "no proc here"))
+    monkeypatch.setattr(os, "sysconf", pages.__getitem__)
+    assert _checks.available_memory() == 4096 * 2**20
