@@ -1,6 +1,7 @@
 """Bring your own: scenes that ship with the package, DataFrames, estimators, CLI conventions."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -568,3 +569,34 @@ def test_memory_on_macos_reads_sysconf(monkeypatch, tmp_path):
     monkeypatch.setattr(_checks, "_MEMINFO", str(tmp_path / "no proc here"))
     monkeypatch.setattr(os, "sysconf", pages.__getitem__)
     assert _checks.available_memory() == 4096 * 2**20
+
+
+# The README ----------------------------------------------------------------------------
+
+
+def _readme_python():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## From Python", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.slow
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    pytest.importorskip("pandas")
+    from sklearn.cluster import KMeans
+
+    (tmp_path / "scenes").mkdir()
+    shutil.copy(ROOT / "scenes" / "kmeans.toml", tmp_path / "scenes")
+    monkeypatch.chdir(tmp_path)
+    code = _readme_python()
+    assert "pd.DataFrame" in code and "KMeans(" in code
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    for name in ("kmeans_moons", "restarts", "bandwidth", "flowers", "kmeans"):
+        assert (tmp_path / "output" / f"{name}.gif").stat().st_size > 10_000
+    X = namespace["X"]
+    fitted = KMeans(n_clusters=2, init="random", n_init=3, random_state=1).fit(X)
+    np.testing.assert_array_equal(namespace["trace"].final.labels, fitted.labels_)
+    flowers = animate.run("em", namespace["flowers"], label_column="species", n_components=3)
+    assert flowers.label_names == ("setosa", "versicolor", "virginica")
+    assert flowers.feature_names == ("petal length", "petal width")
