@@ -600,3 +600,33 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch):
     flowers = animate.run("em", namespace["flowers"], label_column="species", n_components=3)
     assert flowers.label_names == ("setosa", "versicolor", "virginica")
     assert flowers.feature_names == ("petal length", "petal width")
+
+
+def test_a_sweep_keeps_the_dataframes_names():
+    frame = _iris_like()
+    trace = animate.sweep("kmeans", frame, "n_clusters", [2, 3], label_column="species")
+    assert trace.feature_names == tuple(FEATURES)
+    assert trace.label_names == ("setosa", "versicolor", "virginica")
+
+
+def test_run_on_a_csv_with_text_labels_names_axes_and_classes(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "données florales.csv"
+    rows = ["petal length,petal width,species"]
+    rng = np.random.default_rng(0)
+    for name, (length, width) in {"setosa": (1.5, 0.2), "virginica": (5.5, 2.0)}.items():
+        rows += [f"{a:.2f},{b:.2f},{name}" for a, b in rng.normal((length, width), 0.2, (20, 2))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    seen = []
+    real_render = RENDER.render
+
+    def render(trace, *args, **options):
+        seen.append(trace)
+        return real_render(trace, *args, **options)
+
+    monkeypatch.setattr(RENDER, "render", render)
+    args = ["run", "kmeans", "--dataset", str(path), "--label-column", "species", "--ari"]
+    code, _, err = _run([*args, "--set", "n_clusters=2", "-o", str(tmp_path / "f.gif")], capsys)
+    assert code == 0, err
+    (trace,) = seen
+    assert trace.feature_names == ("petal length", "petal width")
+    assert trace.label_names == ("setosa", "virginica")
