@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from animate import datasets
 from animate.algorithms import ALGORITHMS
-from animate.api import run
+from animate.api import estimator, run
 from animate.errors import UserError
 from animate.render import compare, render
 from animate.scenes import load_scene
@@ -30,6 +30,7 @@ __all__ = [
     "__version__",
     "compare",
     "datasets",
+    "estimator",
     "load_scene",
     "render",
     "run",

@@ -81,3 +81,48 @@ def collect(generator):
             steps.append(next(generator))
         except StopIteration as stop:
             return steps, stop.value
+
+
+def estimator(algorithm, **params):
+    """A scikit-learn-style object for ``algorithm``: ``fit(X)`` runs it and keeps the trace.
+
+    >>> model = animate.estimator("kmeans", n_clusters=3).fit(X)  # doctest: +SKIP
+    >>> model.labels_, model.cluster_centers_, model.n_iter_, model.trace_  # doctest: +SKIP
+
+    Each field of the final step becomes an attribute with a trailing
+    underscore (``means_``, ``covariances_``, ``weights_`` for EM), ``centers``
+    also ``cluster_centers_``; parameters are checked when it is fitted.
+    """
+    return StepByStep(algorithm, **params)
+
+
+class StepByStep:
+    """What :func:`estimator` returns: ``fit``, ``fit_predict``, ``get_params``, ``set_params``."""
+
+    def __init__(self, algorithm, **params):
+        self.algorithm, self.params = algorithm, params
+
+    def get_params(self, deep=True):
+        return {"algorithm": self.algorithm, **self.params}
+
+    def set_params(self, **params):
+        self.algorithm = params.pop("algorithm", self.algorithm)
+        self.params.update(params)
+        return self
+
+    def fit(self, X, y=None):
+        self.trace_ = run(self.algorithm, X, y=y, **self.params)
+        final = self.trace_.final
+        self.labels_, self.n_iter_ = final.labels, self.trace_.n_iter
+        for name, value in final.fields.items():
+            setattr(self, f"{name}_", value)
+        if "centers" in final.fields:
+            self.cluster_centers_ = final.centers
+        return self
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X, y).labels_
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"animate.estimator({self.algorithm!r}{', ' if params else ''}{params})"

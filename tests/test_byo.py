@@ -630,3 +630,25 @@ def test_run_on_a_csv_with_text_labels_names_axes_and_classes(tmp_path, monkeypa
     (trace,) = seen
     assert trace.feature_names == ("petal length", "petal width")
     assert trace.label_names == ("setosa", "virginica")
+
+
+def test_estimator_is_a_scikit_learn_style_object_keeping_the_trace():
+    from sklearn.base import clone
+    from sklearn.cluster import KMeans
+    from sklearn.mixture import GaussianMixture
+
+    X, y = animate.datasets.make("blobs", n_samples=120, random_state=5)
+    model = animate.estimator("kmeans", n_clusters=4, init="random", n_init=2, random_state=3)
+    labels = model.fit_predict(X)
+    fitted = KMeans(n_clusters=4, init="random", n_init=2, random_state=3).fit(X)
+    np.testing.assert_array_equal(labels, fitted.labels_)
+    np.testing.assert_allclose(model.cluster_centers_, fitted.cluster_centers_)
+    assert model.n_iter_ == fitted.n_iter_ and model.trace_.final.labels is model.labels_
+    again = clone(model).set_params(n_clusters=3).fit(X)
+    assert len(again.cluster_centers_) == 3 and model.get_params()["n_clusters"] == 4
+    em = animate.estimator("em", n_components=3, random_state=0).fit(X, y)
+    gm = GaussianMixture(n_components=3, random_state=0).fit(X)
+    np.testing.assert_allclose(em.means_, gm.means_, atol=1e-6)
+    assert em.trace_.y is not None
+    with pytest.raises(animate.UserError, match="n_clusters must be"):
+        animate.estimator("kmeans", n_clusters=0).fit(X)
