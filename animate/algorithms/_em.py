@@ -43,7 +43,7 @@ _COLLAPSED = (
         "precisions_init": [NONE, ARRAY],
         "random_state": RANDOM_STATE,
     },
-    fields=("means", "covariances", "weights", "resp", "lower_bound"),
+    fields=("means", "covariances", "weights", "resp", "lower_bound", "centers"),
 )
 def em(
     X,
@@ -99,8 +99,9 @@ def em(
     Step
         Phase "init", then "e-step" and "m-step" per iteration, then a last
         "e-step" with the final Gaussians (as scikit-learn's, so that the labels
-        are ``predict``'s). Fields: ``means`` (k, d), ``covariances`` (shaped as
-        scikit-learn's ``covariances_``), ``weights`` (k,), ``resp`` (n, k), the
+        are ``predict``'s). Fields: ``means`` (k, d) (also as ``centers``),
+        ``covariances`` (shaped as scikit-learn's ``covariances_``), ``weights``
+        (k,), ``resp`` (n, k), the
         probability that each point belongs to each Gaussian, and ``lower_bound``,
         scikit-learn's per-point log-likelihood bound (None before the first E-step;
         the last step keeps the last iteration's, as scikit-learn's ``lower_bound_``).
@@ -156,7 +157,9 @@ def em(
 
 
 def _step(iteration, phase, labels, message, model, resp, lower_bound):
-    return Step(iteration, phase, labels, message, **model, resp=resp, lower_bound=lower_bound)
+    # ``centers`` too: the field every algorithm with centres names them by (sweeps draw it).
+    fields = {**model, "centers": model["means"], "resp": resp, "lower_bound": lower_bound}
+    return Step(iteration, phase, labels, message, **fields)
 
 
 def _initialize(X, n_components, covariance_type, reg_covar, init_params, given, rng):
