@@ -551,7 +551,8 @@ def _batch_text(graph, n_taken, updated):
     lowered = sum(len(u) for u in updated)
     return (
         f"Points {done - n_taken + 1} to {done} of the order, each the closest in the "
-        f"seed list: {_points(lowered, 'reachability')} lowered on the way"
+        f"seed list: {lowered} {'reachability' if lowered == 1 else 'reachabilities'} lowered "
+        "on the way"
     )
 
 
