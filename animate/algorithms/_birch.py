@@ -27,10 +27,10 @@ import numpy as np
 from animate.algorithms.registry import NONE, Interval, algorithm
 from animate.trace import Step
 
-# At most this many insertion steps (batches of consecutive points), and this many
-# steps of the global clustering's merges.
+# At most this many insertion steps (batches of consecutive points); the global
+# clustering shows its last merges before the cut, one by one, at most this many.
 _MAX_INSERT_STEPS = 40
-_MAX_MERGE_STEPS = 20
+_MAX_MERGE_STEPS = 12
 
 
 @algorithm(
@@ -303,8 +303,8 @@ def _relink(leaf, left, right):
 
 
 def _global_steps(X, state, n_clusters):
-    """Merge steps of the agglomerative clustering of the centres (some of them), its
-    cut, and the final labels: each point takes its nearest centre's."""
+    """The last merges of the agglomerative clustering of the centres, its cut, and the
+    final labels: each point takes its nearest centre's."""
     centers = state["subcluster_centers"]
     m, n = len(centers), len(X)
     nearest = _nearest_center(X, centers)
@@ -322,15 +322,17 @@ def _global_steps(X, state, n_clusters):
         return
     from animate.algorithms._agglomerative import agglomerative
 
-    merges = list(agglomerative(centers, n_clusters=n_clusters))
-    stride = max(1, math.ceil((len(merges) - 2) / _MAX_MERGE_STEPS))
-    shown = [*merges[1:-1][::-1][::stride][::-1], merges[-1]]
+    steps = list(agglomerative(centers, n_clusters=n_clusters))
+    # The cut undoes the last n_clusters - 1 merges: show those it keeps, ending on
+    # the partition of the cut.
+    kept = steps[1 : m - n_clusters + 1]
+    shown = [*kept[-_MAX_MERGE_STEPS:], steps[-1]]
     for step in shown:
         text = f"Global clustering of the {m} subcluster centres (Ward): {step.message}"
         yield Step(
             n, step.phase, step.labels[nearest], text, subcluster_labels=step.labels, **state
         )
-    labels = merges[-1].labels
+    labels = steps[-1].labels
     message = _final_text(m, n_clusters, n_clusters)
     yield Step(n, "final", labels[nearest], message, subcluster_labels=labels, **state)
 
