@@ -2,7 +2,8 @@
 of its radius round its centre, circles of leaves just split in red; then the
 subclusters merged by the global clustering and the points coloured by their
 nearest subcluster. Beside it, the number of subclusters and the tree's depth
-as the points stream in."""
+as the points stream in. With more than two features the circles keep their
+radius round the projected centres: a subcluster's spread, not its exact shadow."""
 
 from __future__ import annotations
 
