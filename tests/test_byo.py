@@ -324,8 +324,10 @@ def _estimator_cases():
     from sklearn.cluster import (
         DBSCAN,
         HDBSCAN,
+        OPTICS,
         AffinityPropagation,
         AgglomerativeClustering,
+        Birch,
         KMeans,
         MeanShift,
         MiniBatchKMeans,
@@ -367,10 +369,23 @@ def _estimator_cases():
             SpectralClustering(n_clusters=3, affinity="nearest_neighbors", random_state=0),
             lambda final, fitted: True,
         ),
+        (
+            OPTICS(min_samples=6, xi=0.08, algorithm="ball_tree"),
+            lambda final, fitted: np.allclose(
+                final.reachability, fitted.reachability_, equal_nan=True
+            ),
+        ),
+        (
+            Birch(threshold=0.8, n_clusters=3, compute_labels=True),
+            lambda final, fitted: np.allclose(
+                np.sort(final.subcluster_centers, axis=0),
+                np.sort(fitted.subcluster_centers_, axis=0),
+            ),
+        ),
     ]
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(12))
 @pytest.mark.parametrize("dataset", ["blobs", "aniso"])
 def test_an_estimator_runs_as_scikit_learn_fits_it(case, dataset):
     estimator, same_state = _estimator_cases()[case]
@@ -406,11 +421,11 @@ def test_an_unsupported_parameter_value_is_one_line_naming_it(make, fragment):
 
 
 def test_an_estimator_without_a_counterpart_lists_those_with_one():
-    from sklearn.cluster import Birch
+    from sklearn.cluster import FeatureAgglomeration
     from sklearn.preprocessing import StandardScaler
 
     X, _ = animate.datasets.make("blobs", n_samples=60)
-    for other in (Birch(), StandardScaler()):
+    for other in (FeatureAgglomeration(), StandardScaler()):
         with pytest.raises(animate.UserError) as error:
             animate.run(other, X)
         message = str(error.value)

@@ -24,7 +24,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms.registry import NONE, Interval, algorithm
+from animate.algorithms.registry import ANY, NONE, Estimator, Interval, algorithm
 from animate.trace import Step
 
 # At most this many insertion steps (batches of consecutive points); the global
@@ -38,6 +38,7 @@ _MAX_MERGE_STEPS = 12
     display="BIRCH",
     summary="BIRCH: summarise streaming data in a tree of small subclusters, then cluster those",
     order=70,
+    estimator=Estimator("sklearn.cluster.Birch", {"compute_labels": ANY}),
     constraints={
         "threshold": Interval(Real, 0, None, closed="neither"),
         "branching_factor": Interval(Integral, 1, None, closed="neither"),

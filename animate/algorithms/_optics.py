@@ -25,7 +25,16 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_pairwise_memory
-from animate.algorithms.registry import BOOLEAN, NONE, Interval, Kind, Options, algorithm
+from animate.algorithms.registry import (
+    ANY,
+    BOOLEAN,
+    NONE,
+    Estimator,
+    Interval,
+    Kind,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -71,6 +80,16 @@ _POSITIVE_SHARE = Kind("a fraction > 0 and <= 1", lambda v: _is_fraction(v, True
     display="OPTICS",
     summary="OPTICS: order the points by density; valleys of the reachability plot are clusters",
     order=57,
+    estimator=Estimator(
+        "sklearn.cluster.OPTICS",
+        {
+            "algorithm": ANY,
+            "leaf_size": ANY,
+            "memory": ANY,
+            "metric_params": (None,),
+            "n_jobs": ANY,
+        },
+    ),
     constraints={
         "min_samples": [Interval(Integral, 2, "n_samples"), _SHARE],
         "max_eps": [Interval(Real, 0, None), _INF],
