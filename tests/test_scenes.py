@@ -11,7 +11,7 @@ from sklearn.cluster import MeanShift
 from sklearn.metrics import adjusted_rand_score
 
 import animate
-from animate.metrics import adjusted_rand_index
+from animate.metrics import StatusScores, adjusted_rand_index
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
@@ -223,9 +223,10 @@ n_clusters = [2, 3]
 def test_ari_on_the_status_line_is_scikit_learns(split_sweep):
     painter, _ = paint(split_sweep)
     score = adjusted_rand_score(split_sweep.y, split_sweep.steps[1].labels)
-    assert _status(painter, 1, ari=True).endswith(f" · ARI {score:.2f}")
-    assert _status(painter, 0, ari=True).endswith(" · ARI 0.00")
-    assert "ARI" not in _status(painter, 1, ari=False)
+    ari = StatusScores(["ari"], split_sweep.X, split_sweep.y)
+    assert _status(painter, 1, ari).endswith(f" · ARI {score:.2f}")
+    assert _status(painter, 0, ari).endswith(" · ARI 0.00")
+    assert "ARI" not in _status(painter, 1)
     X, _ = animate.datasets.make("blobs", n_samples=40)
     unlabelled = animate.run("kmeans", X, n_clusters=2)
     with pytest.raises(animate.UserError, match="ari needs data with true labels"):
