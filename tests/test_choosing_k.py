@@ -3,14 +3,16 @@
 import numpy as np
 import pytest
 import sklearn.metrics
+from matplotlib.colors import to_rgb
 from test_metrics import close, labelings
 
 import animate
 from animate import metrics
+from animate.choosing import elbow, within_cluster_ss
 from animate.metrics import StatusScores, contingency_scores
-from animate.render import _status, frames
+from animate.render import _status, frames, style
 
-from helpers import paint
+from helpers import near, paint, pixel
 
 LABEL_FUNCTIONS = {
     "ari": sklearn.metrics.adjusted_rand_score,
@@ -111,3 +113,138 @@ def test_scene_metrics_key_and_cli_metric_flag(tmp_path, capsys):
     assert out.exists()
     assert main([*args, "--metric", "purity", "-o", str(out)]) == 2
     assert "unknown metric 'purity'" in capsys.readouterr().err
+
+
+# Choosing k: what a sweep of the number of clusters carries --------------------------
+
+
+def test_elbow_is_the_point_farthest_below_the_chord():
+    assert elbow([1, 2, 3, 4, 5], [10, 8, 6, 4, 2]) is None  # a straight line has none
+    assert elbow([1, 2, 3, 4, 5], [100, 40, 10, 8, 6]) == 2
+    assert elbow([1, 2, 3, 4, 5], [100, 40, 30, 20, 6]) == 1
+    # Scaled axes: the unit of the sum of squares does not move the elbow.
+    assert elbow([2, 4, 6, 8], [9e6, 2e6, 1.5e6, 1e6]) == elbow([2, 4, 6, 8], [9, 2, 1.5, 1])
+    assert elbow([1, 2], [5, 1]) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    "algorithm, parameter", [("kmeans", "n_clusters"), ("agglomerative", "n_clusters")]
+)
+def test_the_elbow_is_at_the_true_k_on_gaussians4(algorithm, parameter, seed):
+    X, y = animate.datasets.make("gaussians4", n_samples=240, random_state=seed)
+    trace = animate.sweep(algorithm, X, parameter, list(range(1, 11)), y=y)
+    assert {step.elbow for step in trace.steps} == {4}
+    assert "elbow of the within-cluster sum of squares is at 4" in trace.final.message
+
+
+@pytest.fixture(scope="module")
+def em_sweep():
+    X, y = animate.datasets.make("gaussians4", n_samples=160, random_state=3)
+    return animate.sweep("em", X, "n_components", [1, 2, 3, 4, 5], y=y, max_iter=40)
+
+
+def test_sweep_steps_carry_scikit_learns_scores_of_each_k(em_sweep):
+    X = em_sweep.X
+    assert len({step.elbow for step in em_sweep.steps}) == 1  # one elbow for the sweep
+    for step, k in zip(em_sweep.steps, [1, 2, 3, 4, 5]):
+        result = animate.run("em", X, n_components=k, max_iter=40)
+        assert np.array_equal(step.labels, result.final.labels)
+        assert close(step.bic, metrics.bic(result)) and close(step.aic, metrics.aic(result))
+        if k == 1:
+            assert np.isnan(step.silhouette) and np.isnan(step.silhouette_samples).all()
+            continue
+        assert abs(step.silhouette - sklearn.metrics.silhouette_score(X, step.labels)) < 1e-12
+        np.testing.assert_allclose(
+            step.silhouette_samples, sklearn.metrics.silhouette_samples(X, step.labels), atol=1e-12
+        )
+        means = np.array([X[step.labels == c].mean(axis=0) for c in np.unique(step.labels)])
+        wss = ((X - means[step.labels]) ** 2).sum()
+        assert abs(step.inertia - wss) <= 1e-9 * wss
+
+
+def test_within_cluster_ss_is_kmeans_inertia_and_leaves_noise_out():
+    X, _ = animate.datasets.make("blobs", n_samples=120, n_features=3, random_state=4)
+    trace = animate.run("kmeans", X, n_clusters=3)
+    assert abs(within_cluster_ss(X, trace.final.labels) - trace.final.inertia) < 1e-9 * 1e4
+    labels = trace.final.labels.copy()
+    labels[:10] = -1
+    kept = labels >= 0
+    assert close(within_cluster_ss(X, labels), within_cluster_ss(X[kept], labels[kept]))
+
+
+def test_other_sweeps_carry_no_scores():
+    X, _ = animate.datasets.make("blobs", n_samples=60)
+    trace = animate.sweep("dbscan", X, "eps", [0.5, 1.0])
+    assert "inertia" not in trace.final.fields and "elbow" not in trace.final.fields
+
+
+# Painting: the score curves and the silhouette plot ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def kmeans_sweep():
+    X, y = animate.datasets.make("gaussians4", n_samples=200, random_state=0)
+    return animate.sweep("kmeans", X, "n_clusters", list(range(1, 9)), y=y)
+
+
+def test_elbow_panel_rings_the_elbow_on_the_last_frame_only(kmeans_sweep):
+    painter, frame = paint(kmeans_sweep, size=(900, 500), side=True, side_plot="elbow")
+    curves = painter.choosing
+    ax = curves.elbow_ring.axes
+    last = len(kmeans_sweep.steps) - 1
+    at = [s.value for s in kmeans_sweep.steps].index(4)
+    where = (4, kmeans_sweep.steps[at].inertia)
+    early = frame(last - 1)
+    assert np.isnan(curves.elbow_ring.get_xdata()).all() and curves.elbow_text.get_text() == ""
+    image = frame(last)
+    assert curves.elbow_text.get_text() == "elbow: k = 4"
+    r, c = pixel(ax, image, where)
+    ring = np.array([r, c - 9])  # the ring's left edge (13 pt wide), clear of the curve
+    assert near(image, ring, style.HIGHLIGHT, radius=2, tol=60)
+    assert not near(early, ring, style.HIGHLIGHT, radius=2, tol=60)
+    # Two stacked plots for k-means, silhouette below; the curve shows the k swept so far.
+    assert len(painter.canvas.figure.axes) - 2 == 2
+    silhouette_curve = curves.curves[1][0]
+    painter.show(3)
+    assert list(silhouette_curve.get_xdata()) == [1, 2, 3, 4]
+
+
+def test_elbow_panel_for_em_plots_bic_and_aic(em_sweep):
+    painter, frame = paint(em_sweep, size=(900, 500), side=True, side_plot="elbow")
+    frame(len(em_sweep.steps) - 1)
+    bic, aic = painter.choosing.curves[2][0], painter.choosing.curves[3][0]
+    np.testing.assert_array_equal(bic.get_ydata(), [s.bic for s in em_sweep.steps])
+    np.testing.assert_array_equal(aic.get_ydata(), [s.aic for s in em_sweep.steps])
+
+
+def test_silhouette_plot_sorts_each_cluster_in_its_colour_with_the_mean_dashed(kmeans_sweep):
+    painter, frame = paint(kmeans_sweep, size=(900, 500), side=True, side_plot="silhouette")
+    plot = painter.choosing
+    for index in (1, 3, 5):
+        frame(index)
+        step = kmeans_sweep.steps[index]
+        mean = sklearn.metrics.silhouette_score(kmeans_sweep.X, step.labels)
+        assert np.allclose(plot.mean.get_xdata(), mean, atol=1e-12)
+        assert plot.mean.get_linestyle() == "--"
+        clusters = np.unique(step.labels)
+        polygons = plot.bars.get_paths()
+        assert len(polygons) == len(clusters)
+        slots = painter.slots_of(index)
+        for cluster, path, colour in zip(clusters, polygons, plot.bars.get_facecolors()):
+            values = np.sort(step.silhouette_samples[step.labels == cluster])
+            bars = path.vertices[1:-2:2, 0]  # one value per row, bottom to top; then the closing
+            np.testing.assert_allclose(bars, values)
+            slot = slots[step.labels == cluster][0]
+            np.testing.assert_allclose(colour[:3], to_rgb(style.cluster_colour(slot)))
+    frame(0)  # k = 1: no silhouette, no bars
+    assert len(plot.bars.get_paths()) == 0 and plot.mean_text.get_text() == ""
+
+
+def test_side_option_is_checked(kmeans_sweep):
+    with pytest.raises(animate.UserError, match="side_plot must be 'clusters', 'elbow' or"):
+        paint(kmeans_sweep, side=True, side_plot="knee")
+    X, _ = animate.datasets.make("blobs", n_samples=60)
+    eps = animate.sweep("dbscan", X, "eps", [0.5, 1.0])
+    with pytest.raises(animate.UserError, match="needs a sweep of the number of clusters"):
+        paint(eps, side=True, side_plot="elbow")
