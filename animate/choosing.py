@@ -14,6 +14,8 @@ from animate import metrics
 
 # Sweeping one of these sweeps the number of clusters.
 CLUSTER_COUNTS = ("n_clusters", "n_components")
+# The scores against true labels a sweep of k carries, in the order they are drawn.
+LABEL_SCORES = ("homogeneity", "completeness", "v_measure", "ari")
 
 
 def within_cluster_ss(X, labels):
@@ -67,10 +69,14 @@ def k_scores(result):
     dict
         ``inertia`` (within-cluster sum of squares), ``silhouette`` (mean; NaN
         for fewer than two clusters) and ``silhouette_samples`` (n,) (NaN
-        likewise); for EM also ``bic`` and ``aic``.
+        likewise); for EM also ``bic`` and ``aic``; with true labels (``result.y``)
+        also ``homogeneity``, ``completeness``, ``v_measure`` and ``ari``.
     """
     X, labels = result.X, result.final.labels
     scores = {"inertia": within_cluster_ss(X, labels)}
+    if result.y is not None:
+        against_truth = metrics.contingency_scores(result.y, labels)
+        scores.update({name: against_truth[name] for name in LABEL_SCORES})
     if 2 <= len(np.unique(labels)) <= len(labels) - 1:
         samples = metrics.silhouette_samples(X, labels)
         scores.update(silhouette=float(samples.mean()), silhouette_samples=samples)

@@ -1,9 +1,12 @@
 """Choosing k and judging a clustering: scores on the status line, the elbow, silhouettes."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sklearn.metrics
 from matplotlib.colors import to_rgb
+from PIL import Image
 from test_metrics import close, labelings
 
 import animate
@@ -242,9 +245,72 @@ def test_silhouette_plot_sorts_each_cluster_in_its_colour_with_the_mean_dashed(k
 
 
 def test_side_option_is_checked(kmeans_sweep):
-    with pytest.raises(animate.UserError, match="side_plot must be 'clusters', 'elbow' or"):
+    with pytest.raises(
+        animate.UserError, match="side_plot must be 'clusters', 'elbow', 'silhouette' or"
+    ):
         paint(kmeans_sweep, side=True, side_plot="knee")
     X, _ = animate.datasets.make("blobs", n_samples=60)
     eps = animate.sweep("dbscan", X, "eps", [0.5, 1.0])
     with pytest.raises(animate.UserError, match="needs a sweep of the number of clusters"):
         paint(eps, side=True, side_plot="elbow")
+
+
+# The scenes ---------------------------------------------------------------------------
+
+SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def _rendered(name, tmp_path):
+    scene = animate.load_scene(SCENES / f"{name}.toml")
+    path = scene.render(tmp_path)
+    assert path.stat().st_size < 1_000_000
+    with Image.open(path) as im:
+        assert im.info["loop"] == 0
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("RGB")).astype(int)
+    return scene, scene.traces()[0], last
+
+
+@pytest.mark.slow
+def test_elbow_scene_marks_the_true_k(tmp_path):
+    scene, trace, _ = _rendered("elbow", tmp_path)
+    assert trace.params["values"] == list(range(1, 11)) and trace.final.elbow == 4
+    assert scene.render_options["options"] == {"side_plot": "elbow"}
+    painter, frame = paint(trace, size=(900, 500), side=True, side_plot="elbow")
+    frame(len(trace.steps) - 1)
+    assert list(painter.choosing.elbow_ring.get_xdata()) == [4]
+
+
+@pytest.mark.slow
+def test_silhouette_scene_draws_the_mean_at_silhouette_score(tmp_path):
+    _, trace, _ = _rendered("silhouette", tmp_path)
+    assert trace.params["values"] == [2, 3, 4, 5, 6]
+    painter, frame = paint(trace, size=(900, 500), side=True, side_plot="silhouette")
+    means = []
+    for index, step in enumerate(trace.steps):
+        frame(index)
+        expected = sklearn.metrics.silhouette_score(trace.X, step.labels)
+        assert abs(painter.choosing.mean.get_xdata()[0] - expected) < 1e-12
+        means.append(expected)
+    assert int(np.argmax(means)) == 2  # the highest mean at k = 4
+
+
+@pytest.mark.slow
+def test_scores_scene_shows_the_homogeneity_completeness_trade_off(tmp_path):
+    _, trace, _ = _rendered("scores", tmp_path)
+    painter, frame = paint(trace, size=(900, 500), side=True, side_plot="scores")
+    heights = []
+    for index, step in enumerate(trace.steps):
+        frame(index)
+        heights.append([bar.get_height() for bar in painter.choosing.bars])
+        expected = [
+            sklearn.metrics.homogeneity_score(trace.y, step.labels),
+            sklearn.metrics.completeness_score(trace.y, step.labels),
+            sklearn.metrics.v_measure_score(trace.y, step.labels),
+            sklearn.metrics.adjusted_rand_score(trace.y, step.labels),
+        ]
+        np.testing.assert_allclose(heights[-1], expected, atol=1e-12)
+    homogeneity, completeness = np.array(heights)[:, 0], np.array(heights)[:, 1]
+    assert np.all(np.diff(homogeneity) >= -0.02) and np.all(np.diff(completeness[3:]) <= 0.02)
+    best = [s.value for s in trace.steps][int(np.argmax(np.array(heights)[:, 3]))]
+    assert best == 4  # ARI prefers the true k

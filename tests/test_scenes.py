@@ -84,7 +84,12 @@ def test_sweep_painter_colours_one_cluster_then_three(split_sweep):
 
 def test_sweep_status_and_outcome_state_the_value_and_clusters(split_sweep):
     painter, _ = paint(split_sweep)
-    assert painter.status(1) == "n_clusters = 3 · 3 clusters"
+    # A sweep of the number of clusters also states what k is judged by.
+    step = split_sweep.steps[1]
+    assert painter.status(1) == (
+        f"n_clusters = 3 · 3 clusters · within-cluster SS {step.inertia:,.0f} · "
+        f"silhouette {step.silhouette:.3g}"
+    )
     assert painter.outcome() == "1 to 3 clusters"
     assert str(painter.title()) == "k-means, n_clusters from 1 to 3"
     assert split_sweep.steps[0].message == "With n_clusters = 1, k-means finds 1 cluster."

@@ -2,7 +2,8 @@
 
 ``ScoreCurves`` draws the within-cluster sum of squares against k with its
 elbow marked, the mean silhouette against k, and for EM the BIC and AIC, one
-small plot above the other. ``SilhouettePlot`` draws the current k's
+small plot above the other. ``ScoreBars`` draws the current k's homogeneity,
+completeness, V-measure and ARI side by side. ``SilhouettePlot`` draws the current k's
 per-point silhouettes as scikit-learn's silhouette-analysis example does. Both
 draw only what the sweep's steps carry (see :mod:`animate.choosing`).
 """
@@ -191,3 +192,40 @@ def _bar_outline(values, bottom):
     rows = bottom + np.arange(len(values) + 1)
     edge = np.column_stack([np.repeat(values, 2), np.repeat(rows, 2)[1:-1]])
     return np.vstack([[0, rows[0]], edge, [0, rows[-1]]])
+
+
+class ScoreBars:
+    """The current clustering's scores against the true labels, one bar each, side by side."""
+
+    NAMES = ("homogeneity", "completeness", "V-measure", "ARI")
+
+    def __init__(self, painter):
+        from animate.choosing import LABEL_SCORES
+
+        self.steps, self.keys = painter.trace.steps, LABEL_SCORES
+        (ax,) = _stacked_axes(painter, 1)
+        ax.grid(axis="x", visible=False)
+        _small_title(ax, "scores against the true labels")
+        lowest = min(min(s.fields[k] for k in self.keys) for s in self.steps)
+        ax.set_ylim(min(0.0, lowest) - 0.05, 1.12)
+        ax.set_xlim(-0.6, len(self.keys) - 0.4)
+        ax.set_xticks(range(len(self.keys)), self.NAMES, fontsize=style.FONT_SIZES["tick"])
+        ax.axhline(0, color=style.MUTED, lw=0.8)
+        colours = style.CLUSTER_COLOURS[: len(self.keys)]
+        self.bars = ax.bar(
+            range(len(self.keys)), np.zeros(len(self.keys)), color=colours, width=0.6
+        )
+        self.values = [
+            ax.text(i, 0, "", ha="center", va="bottom", fontsize=style.FONT_SIZES["tick"],
+                    color=style.INK)
+            for i in range(len(self.keys))
+        ]  # fmt: skip
+        painter.canvas.animate(*self.bars, *self.values)
+
+    def show(self, index):
+        step = self.steps[index]
+        for bar, text, key in zip(self.bars, self.values, self.keys):
+            value = step.fields[key]
+            bar.set_height(value)
+            text.set_y(max(value, 0) + 0.01)
+            text.set_text(f"{value:.2f}")

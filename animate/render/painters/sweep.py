@@ -11,7 +11,7 @@ from animate.algorithms import DISPLAY_NAMES
 from animate.errors import UserError
 from animate.render import style
 from animate.render.painters.base import Painter, Title, format_number, paints, score_curve
-from animate.render.painters.choosing import ScoreCurves, SilhouettePlot
+from animate.render.painters.choosing import ScoreBars, ScoreCurves, SilhouettePlot
 from animate.sweep import plural, short
 
 
@@ -22,7 +22,9 @@ class SweepPainter(Painter):
     - "clusters": the number of clusters against the parameter;
     - "elbow": for a sweep of the number of clusters, the within-cluster sum of
       squares with its elbow, the mean silhouette, and for EM the BIC and AIC;
-    - "silhouette": the same sweep's per-point silhouettes at each k.
+    - "silhouette": the same sweep's per-point silhouettes at each k;
+    - "scores": the same sweep's homogeneity, completeness, V-measure and ARI
+      at each k (the data must have true labels).
     """
 
     side_title = "clusters"
@@ -56,7 +58,8 @@ class SweepPainter(Painter):
             self.choosing = ScoreCurves(self, self.positions[0])
         else:
             self.curve = None
-            self.choosing = SilhouettePlot(self)
+            plots = {"silhouette": SilhouettePlot, "scores": ScoreBars}
+            self.choosing = plots[side_plot](self)
 
     def _setup_side(self):
         side = self.panel.side
@@ -133,13 +136,17 @@ _SCORES = (("inertia", "within-cluster SS"), ("silhouette", "silhouette"), ("bic
 
 
 def _check_side(trace, side_plot):
-    if side_plot not in ("clusters", "elbow", "silhouette"):
-        raise UserError(f"side_plot must be 'clusters', 'elbow' or 'silhouette', got {side_plot!r}")
+    if side_plot not in ("clusters", "elbow", "silhouette", "scores"):
+        raise UserError(
+            f"side_plot must be 'clusters', 'elbow', 'silhouette' or 'scores', got {side_plot!r}"
+        )
     if side_plot != "clusters" and "inertia" not in trace.steps[0].fields:
         raise UserError(
             f"side_plot = {side_plot!r} needs a sweep of the number of clusters; sweep "
             "n_clusters (n_components for em) or leave side_plot out"
         )
+    if side_plot == "scores" and "ari" not in trace.steps[0].fields:
+        raise UserError("side_plot = 'scores' compares with true labels; use data that has them")
 
 
 def _numeric(values):
