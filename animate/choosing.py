@@ -70,13 +70,20 @@ def k_scores(result):
         ``inertia`` (within-cluster sum of squares), ``silhouette`` (mean; NaN
         for fewer than two clusters) and ``silhouette_samples`` (n,) (NaN
         likewise); for EM also ``bic`` and ``aic``; with true labels (``result.y``)
-        also ``homogeneity``, ``completeness``, ``v_measure`` and ``ari``.
+        also ``homogeneity``, ``completeness``, ``v_measure`` and ``ari``, and
+        ``random_scores`` (4,): the same four for the same labels shuffled
+        among the points, a random clustering with the same cluster sizes.
     """
     X, labels = result.X, result.final.labels
     scores = {"inertia": within_cluster_ss(X, labels)}
     if result.y is not None:
         against_truth = metrics.contingency_scores(result.y, labels)
         scores.update({name: against_truth[name] for name in LABEL_SCORES})
+        # Seeded: the same sweep draws the same baseline. V-measure is not adjusted
+        # for chance and rises with k even for random labels; ARI stays near 0.
+        shuffled = np.random.default_rng(0).permutation(labels)
+        chance = metrics.contingency_scores(result.y, shuffled)
+        scores["random_scores"] = np.array([chance[name] for name in LABEL_SCORES])
     if 2 <= len(np.unique(labels)) <= len(labels) - 1:
         samples = metrics.silhouette_samples(X, labels)
         scores.update(silhouette=float(samples.mean()), silhouette_samples=samples)

@@ -11,7 +11,7 @@ from test_metrics import close, labelings
 
 import animate
 from animate import metrics
-from animate.choosing import elbow, within_cluster_ss
+from animate.choosing import LABEL_SCORES, elbow, within_cluster_ss
 from animate.metrics import StatusScores, contingency_scores
 from animate.render import _status, frames, style
 
@@ -253,6 +253,9 @@ def test_side_option_is_checked(kmeans_sweep):
     eps = animate.sweep("dbscan", X, "eps", [0.5, 1.0])
     with pytest.raises(animate.UserError, match="needs a sweep of the number of clusters"):
         paint(eps, side=True, side_plot="elbow")
+    unlabelled = animate.sweep("kmeans", X, "n_clusters", [2, 3])
+    with pytest.raises(animate.UserError, match="'scores' compares with true labels"):
+        paint(unlabelled, side=True, side_plot="scores")
 
 
 # The scenes ---------------------------------------------------------------------------
@@ -314,3 +317,10 @@ def test_scores_scene_shows_the_homogeneity_completeness_trade_off(tmp_path):
     assert np.all(np.diff(homogeneity) >= -0.02) and np.all(np.diff(completeness[3:]) <= 0.02)
     best = [s.value for s in trace.steps][int(np.argmax(np.array(heights)[:, 3]))]
     assert best == 4  # ARI prefers the true k
+    for step in trace.steps:
+        # The baseline: the same labels shuffled, scored against the truth.
+        shuffled = np.random.default_rng(0).permutation(step.labels)
+        chance = contingency_scores(trace.y, shuffled)
+        assert list(step.random_scores) == [chance[k] for k in LABEL_SCORES]
+        assert abs(step.random_scores[3]) < 0.05  # ARI is adjusted for chance
+    np.testing.assert_array_equal(painter.choosing.chance.get_ydata(), step.random_scores)

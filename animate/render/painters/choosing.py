@@ -206,7 +206,7 @@ class ScoreBars:
         (ax,) = _stacked_axes(painter, 1)
         ax.grid(axis="x", visible=False)
         _small_title(ax, "scores against the true labels")
-        lowest = min(min(s.fields[k] for k in self.keys) for s in self.steps)
+        lowest = min(min(*(s.fields[k] for k in self.keys), *s.random_scores) for s in self.steps)
         ax.set_ylim(min(0.0, lowest) - 0.05, 1.12)
         ax.set_xlim(-0.6, len(self.keys) - 0.4)
         ax.set_xticks(range(len(self.keys)), self.NAMES, fontsize=style.FONT_SIZES["tick"])
@@ -220,7 +220,14 @@ class ScoreBars:
                     color=style.INK)
             for i in range(len(self.keys))
         ]  # fmt: skip
-        painter.canvas.animate(*self.bars, *self.values)
+        # Each score of a random clustering of the same sizes, as a tick across its bar.
+        self.chance = ax.add_line(
+            Line2D([], [], ls="none", marker="_", markersize=34, markeredgewidth=2.0,
+                   color=style.INK, label="random labels, same cluster sizes")
+        )  # fmt: skip
+        ax.legend(handles=[self.chance], loc="upper center", fontsize=style.FONT_SIZES["tick"],
+                  frameon=False, markerscale=0.5, bbox_to_anchor=(0.5, 1.0))  # fmt: skip
+        painter.canvas.animate(*self.bars, *self.values, self.chance)
 
     def show(self, index):
         step = self.steps[index]
@@ -229,3 +236,4 @@ class ScoreBars:
             bar.set_height(value)
             text.set_y(max(value, 0) + 0.01)
             text.set_text(f"{value:.2f}")
+        self.chance.set_data(np.arange(len(self.keys)), step.random_scores)
