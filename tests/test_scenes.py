@@ -298,7 +298,7 @@ def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
 def test_every_example_in_the_scene_docs_loads_and_runs(tmp_path):
     text = (SCENES.parent / "docs" / "scenes.md").read_text(encoding="utf-8")
     examples = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if "title =" in b]
-    assert len(examples) == 6
+    assert len(examples) == 7
     for i, example in enumerate(examples):
         loaded = scene(tmp_path, example, f"example{i}.toml")
         assert all(len(t.steps) >= 2 for t in loaded.traces())
