@@ -199,7 +199,7 @@ def _play(painters, canvas, timeline, scores, narrate):
     """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
     shown = [None] * len(painters)
     for steps, duration in zip(timeline.frames, timeline.durations):
-        yield from _tweens(painters, canvas, steps, shown, ari, narrate)
+        yield from _tweens(painters, canvas, steps, shown, scores, narrate)
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
             if index != shown[p]:
@@ -211,7 +211,7 @@ def _play(painters, canvas, timeline, scores, narrate):
         yield canvas.grab(), duration
 
 
-def _tweens(painters, canvas, steps, shown, ari, narrate):
+def _tweens(painters, canvas, steps, shown, scores, narrate):
     """In-between frames before ``steps`` for painters that move into a step gradually
     (spectral clustering's morph into its embedding), told as the step they move
     into; the other panels hold."""
@@ -220,10 +220,10 @@ def _tweens(painters, canvas, steps, shown, ari, narrate):
         for p, (painter, index) in enumerate(zip(painters, steps))
     ]
     for t in range(1, max(counts) + 1):
-        for painter, index, count in zip(painters, steps, counts):
+        for painter, index, count, score in zip(painters, steps, counts, scores):
             if count:
                 painter.show_between(index, min(t, count) / (count + 1))
-                painter.panel.status.set_text(_status(painter, index, ari))
+                painter.panel.status.set_text(_status(painter, index, score))
         if narrate:
             canvas.set_caption(painters[0].trace.steps[steps[0]].message)
         yield canvas.grab(), TWEEN_MS
