@@ -162,6 +162,15 @@ def build_parser():
         action="store_true",
         help="show the adjusted Rand index against the data's true labels",
     )
+    run.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        dest="metrics",
+        metavar="NAME",
+        help="a score on the status line (repeatable): ari, ami, homogeneity, completeness, "
+        "v_measure, fmi (need true labels), silhouette, calinski_harabasz, davies_bouldin",
+    )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
     run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
     run.add_argument(
@@ -431,6 +440,7 @@ def _run(args):
         size=size,
         side_panel=not args.no_side_panel,
         ari=args.ari,
+        metrics=args.metrics,
         **{key: value for key, value in given.items() if value is not None},
     )
     if not args.quiet:

@@ -19,6 +19,7 @@ from animate import datasets
 from animate.algorithms import DISPLAY_NAMES, canonical, registry
 from animate.api import parameters, run
 from animate.errors import UserError
+from animate.metrics import status_metrics
 from animate.sweep import short, sweep
 
 _TOP_KEYS = {
@@ -43,6 +44,7 @@ _RENDER_KEYS = {
     "side_panel",
     "cols",
     "ari",
+    "metrics",
     "options",
 }
 _PANEL_KEYS = {"title", "data", "algorithm", "sweep"}
@@ -156,6 +158,8 @@ def load_scene(path):
     _check_keys(render_options, _RENDER_KEYS, f"{where} [render]")
     if "size" in render_options:
         render_options["size"] = tuple(render_options["size"])
+    if "metrics" in render_options:
+        render_options["metrics"] = _metrics(render_options["metrics"], where)
     panels = _panels(spec, where)
     if "grid" in spec:
         columns = spec["grid"]["algorithms"]
@@ -287,6 +291,15 @@ def _check_restarts(panels, where):
             f"{where}: show = 'runs' needs one algorithm that restarts "
             f"({', '.join(restarting)}), got {spec.name}; remove show or change the algorithm"
         )
+
+
+def _metrics(names, where):
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise UserError(f'{where} [render]: metrics must be a list of names, e.g. ["ari"]')
+    try:
+        return list(status_metrics(names))
+    except UserError as exc:
+        raise UserError(f"{where} [render]: {exc}") from None
 
 
 def _data_name(data):
