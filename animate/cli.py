@@ -43,6 +43,23 @@ _JOBS_HELP = (
 )
 
 
+_FORMAT_HELP = (
+    "more formats written beside each GIF from the same frames, comma separated: "
+    "webp, apng, mp4 (mp4 needs pip install clustergif[video])"
+)
+
+
+def _formats(text):
+    from animate.writers import format_paths
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    try:
+        format_paths("check.gif", names)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return names
+
+
 def _jobs(text):
     # An argparse type: its message becomes "argument -j/--jobs: ...", exit 2.
     try:
@@ -78,6 +95,9 @@ def build_parser():
         help="where the gallery and its index.html are written (default: ./output)",
     )
     parser.add_argument("-j", "--jobs", type=_jobs, default=None, help=_JOBS_HELP)
+    parser.add_argument(
+        "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -104,6 +124,14 @@ def build_parser():
         help="print nothing but errors",
     )
     render.add_argument("-j", "--jobs", type=_jobs, default=argparse.SUPPRESS, help=_JOBS_HELP)
+    render.add_argument(
+        "--format",
+        type=_formats,
+        default=argparse.SUPPRESS,
+        dest="formats",
+        metavar="LIST",
+        help=_FORMAT_HELP,
+    )
 
     run = commands.add_parser(
         "run",
@@ -149,7 +177,16 @@ def build_parser():
         help="show the adjusted Rand index against the data's true labels",
     )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
-    run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
+    run.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="the file to write; its suffix picks the format: .gif, .webp, .apng, .png, .mp4",
+    )
+    run.add_argument(
+        "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
+    )
     run.add_argument(
         "-q",
         "--quiet",
@@ -221,20 +258,21 @@ def _render_files(args):
         if status == "ok":
             written[path] = value
             if not args.quiet:
-                tqdm.write(f"wrote {value}", file=sys.stdout)
+                also = "".join(f", {other}" for other in getattr(value, "others", []))
+                tqdm.write(f"wrote {value}{also}", file=sys.stdout)
         else:
             tqdm.write(f"clustergif: error: {_scene_error(path, value)}", file=sys.stderr)
 
     with bar:
         if jobs == 1:
             for path in args.files:
-                report(path, render_scene(path, args.output_dir))
+                report(path, render_scene(path, args.output_dir, args.formats))
         else:
-            _render_parallel(args.files, args.output_dir, jobs, report)
+            _render_parallel(args.files, args.output_dir, args.formats, jobs, report)
     return written
 
 
-def render_scene(path, out_dir):
+def render_scene(path, out_dir, formats=()):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -243,6 +281,8 @@ def render_scene(path, out_dir):
         The scene file (TOML).
     out_dir : str or Path
         The folder the GIF is written to.
+    formats : sequence of str
+        More formats to write beside it ("webp", "mp4"...).
 
     Returns
     -------
@@ -254,12 +294,12 @@ def render_scene(path, out_dir):
     from animate.scenes import load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir)
+        return "ok", load_scene(path).render(out_dir, formats)
     except UserError as exc:
         return "error", str(exc)
 
 
-def _render_parallel(files, out_dir, jobs, report):
+def _render_parallel(files, out_dir, formats, jobs, report):
     """Render ``files`` in ``jobs`` processes, calling ``report(file, result)`` as each ends."""
     # The workers share the CPUs: each gets its share of BLAS/OpenMP threads, or
     # the small matrices here spend their time in thread contention.
@@ -270,7 +310,7 @@ def _render_parallel(files, out_dir, jobs, report):
         jobs, mp_context=context, initializer=_init_worker, initargs=(threads, stop)
     )
     try:
-        futures = {pool.submit(_pool_job, path, out_dir): path for path in files}
+        futures = {pool.submit(_pool_job, path, out_dir, formats): path for path in files}
         for future in as_completed(futures):
             report(futures[future], _result(future))
     finally:
@@ -326,13 +366,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir):
+def _pool_job(path, out_dir, formats):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir)
+        return render_scene(path, out_dir, formats)
     finally:
         _worker["rendering"] = False
 
@@ -354,7 +394,9 @@ def _run(args):
     import animate
     from animate.render import render
     from animate.scenes import load_data
+    from animate.writers import format_paths
 
+    format_paths(args.output, args.formats)  # a bad suffix fails before any work
     data = {"name": args.dataset, "n_samples": args.n_samples, "random_state": args.random_state}
     if args.dataset.lower().endswith(".csv"):
         data = {
@@ -378,10 +420,12 @@ def _run(args):
         step_ms=args.step_ms,
         side_panel=not args.no_side_panel,
         ari=args.ari,
+        formats=args.formats,
     )
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
-        print(f"wrote {written} ({len(trace.steps)} steps, {done})")
+        also = "".join(f", {other}" for other in written.others)
+        print(f"wrote {written}{also} ({len(trace.steps)} steps, {done})")
     return 0
 
 
