@@ -9,6 +9,7 @@
 from animate import datasets
 from animate.algorithms import ALGORITHMS
 from animate.api import run
+from animate.describe import describe
 from animate.errors import UserError
 from animate.render import compare, render
 from animate.scenes import load_scene
@@ -22,6 +23,7 @@ __all__ = [
     "UserError",
     "compare",
     "datasets",
+    "describe",
     "load_scene",
     "render",
     "run",

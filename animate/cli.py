@@ -230,7 +230,8 @@ def _gallery(args):
     args.files = files
     written = _render_files(args)
     # A failed scene is left out; the page is still written with the rest.
-    index = write_index([load_scene(path) for path in files if path in written], args.output_dir)
+    scenes = [load_scene(path) for path in files if path in written]
+    index = write_index(scenes, args.output_dir, written)
     if not args.quiet:
         print(f"wrote {index}")
     return EXIT_USER_ERROR if len(written) < len(files) else 0

@@ -38,10 +38,16 @@ def describe(traces):
     traces = list(traces)
     if len(traces) == 1:
         return _one(traces[0])
-    panels = "; ".join(f"{i}. {_short(t)}" for i, t in enumerate(traces, start=1))
+    varying = _varying_parameters(traces)
+    panels = "; ".join(f"{i}. {_short(t, varying)}" for i, t in enumerate(traces, start=1))
     data = len({(t.X.shape, t.X[:3].tobytes()) for t in traces})
     on = "the same data" if data == 1 else f"{data} data sets"
-    return f"{len(traces)} clustering animations side by side on {on}. {panels}."
+    ari = (
+        " ARI is the adjusted Rand index against the true groups (1 = found them)."
+        if any(t.y is not None for t in traces)
+        else ""
+    )
+    return f"{len(traces)} clustering animations side by side on {on}.{ari} {panels}."
 
 
 def _one(trace):
@@ -55,12 +61,32 @@ def _one(trace):
     return f"{head}: {how}" + (f"; {score}" if score else "") + f"{_agreement(trace)}."
 
 
-def _short(trace):
-    """One panel in a few words: "k-means on 300 points, 3 clusters, ARI 0.98"."""
+def _short(trace, varying):
+    """One panel in a few words: "K-means, n_clusters 3, on 300 points: 3 clusters, ARI 0.98"."""
     if trace.algorithm == "sweep":
         return _sweep(trace)
-    name = _display(trace.algorithm)
-    return f"{name} on {len(trace.X):,} points: {_found(trace.final.labels)}{_agreement(trace)}"
+    settings = ", ".join(f"{k} {trace.params[k]}" for k in varying if k in trace.params)
+    name = f"{_display(trace.algorithm)}{', ' + settings + ',' if settings else ''}"
+    ending = _found(trace.final.labels) + _final_score(trace) + _agreement(trace, short=True)
+    return f"{name} on {len(trace.X):,} points: {ending}"
+
+
+def _final_score(trace):
+    for field in _SCORES:
+        value = _scalar(trace.final, field)
+        if value is not None:
+            return f", {field.replace('_', ' ')} {_number(value)}"
+    return ""
+
+
+def _varying_parameters(traces):
+    """The parameters (single values) that differ between the panels."""
+    values = {}
+    for trace in traces:
+        for key, value in trace.params.items():
+            if isinstance(value, str | int | float | bool) or value is None:
+                values.setdefault(key, set()).add(repr(value))
+    return [k for k, v in values.items() if len(v) > 1 and k != "random_state"]
 
 
 def _how_it_ends(trace):
@@ -103,13 +129,15 @@ def _scalar(step, field):
     return float(value)
 
 
-def _agreement(trace):
+def _agreement(trace, short=False):
     if trace.y is None:
         return ""
     from animate.metrics import adjusted_rand_index
 
-    score = adjusted_rand_index(trace.y, trace.final.labels)
-    return f", adjusted Rand index {max(score, 0.0):.2f} against the true groups"
+    score = max(adjusted_rand_index(trace.y, trace.final.labels), 0.0)
+    if short:
+        return f", ARI {score:.2f}"
+    return f", adjusted Rand index {score:.2f} against the true groups"
 
 
 def _key_parameter(trace):

@@ -212,3 +212,36 @@ def test_a_repeated_frame_lengthens_the_one_before(tmp_path, suffix):
     path = tmp_path / f"r{suffix}"
     writers.write(zip([a, a, b, b, b], [100, 200, 300, 40, 60]), [path])
     assert _frames_and_durations(path) == ([300, 400], 0)
+
+
+def test_describe_says_what_is_shown_and_how_it_ends_with_numbers():
+    X, y = animate.datasets.make("gaussians4", n_samples=300, random_state=0)
+    trace = animate.run("kmeans", X, y=y, n_clusters=4, random_state=0)
+    text = animate.describe(trace)
+    first, last = trace.steps[1].inertia, trace.final.inertia
+    assert text.startswith("K-means asked for 4 clusters on 300 points: converges after ")
+    assert f"{trace.n_iter} iterations with 4 clusters" in text
+    assert f"falls from {first:,.0f} to {last:,.0f}" in text
+    assert "adjusted Rand index" in text
+
+
+def test_describe_counts_noise_and_names_what_differs_between_panels():
+    X, _ = animate.datasets.make("moons", n_samples=200, noise=0.1, random_state=0)
+    loose, tight = animate.run("dbscan", X, eps=0.3), animate.run("dbscan", X, eps=0.1)
+    noise = int((tight.final.labels < 0).sum())
+    text = animate.describe([loose, tight])
+    assert text.startswith("2 clustering animations side by side on the same data.")
+    assert "1. DBSCAN, eps 0.3, on 200 points" in text
+    assert f"{noise} noise points" in text and "ARI" not in text
+
+
+def test_scene_alt_overrides_the_description(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(
+        'title = "t"\nalt = "Four clouds, four centres."\n[data]\nname = "blobs"\n'
+        'n_samples = 40\n[algorithm]\nname = "kmeans"\n[render]\nsize = [200, 160]\n'
+        "max_frames = 4\n"
+    )
+    written = animate.load_scene(scene).render(tmp_path)
+    assert written.alt == "Four clouds, four centres."
+    assert 'alt="Four clouds, four centres."' in written._repr_html_()
