@@ -37,6 +37,7 @@ body { font: 16px/1.5 system-ui, sans-serif; color: var(--ink); background: var(
        max-width: 90rem; margin: 0 auto; padding: 1rem; }
 a { color: var(--link); }
 nav ol { columns: 18rem; padding-left: 1.5rem; }
+nav li { break-inside: avoid; }
 main { display: grid; gap: 1.5rem;
        grid-template-columns: repeat(auto-fill, minmax(min(100%, 30rem), 1fr)); }
 article { min-width: 0; border: 1px solid var(--line); border-radius: 6px; padding: 1rem; }
@@ -45,6 +46,7 @@ h2 { font-size: 1.2rem; margin: 0.75rem 0 0.25rem; }
 h3 { font-size: 0.9rem; margin: 0.75rem 0 0.25rem; color: var(--muted); }
 .files { font-size: 0.85rem; color: var(--muted); margin: 0.25rem 0; }
 .snippet { position: relative; }
+.snippet pre { padding-right: 4.5rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--code);
       padding: 0.5rem; margin: 0; }
 code { font-size: 0.85rem; }
