@@ -13,6 +13,7 @@ from animate.describe import describe
 from animate.errors import UserError
 from animate.render import compare, render
 from animate.scenes import load_scene
+from animate.storyboard import storyboard
 from animate.sweep import sweep
 from animate.trace import Step, Trace
 
@@ -27,5 +28,6 @@ __all__ = [
     "load_scene",
     "render",
     "run",
+    "storyboard",
     "sweep",
 ]

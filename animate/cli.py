@@ -49,6 +49,11 @@ _FORMAT_HELP = (
 )
 
 
+_STORYBOARD_HELP = (
+    "also draw the key steps on one PNG beside each GIF (NAME_storyboard.png), for print and slides"
+)
+
+
 def _formats(text):
     from animate.writers import format_paths
 
@@ -98,6 +103,7 @@ def build_parser():
     parser.add_argument(
         "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
     )
+    parser.add_argument("--storyboard", action="store_true", help=_STORYBOARD_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -131,6 +137,9 @@ def build_parser():
         dest="formats",
         metavar="LIST",
         help=_FORMAT_HELP,
+    )
+    render.add_argument(
+        "--storyboard", action="store_true", default=argparse.SUPPRESS, help=_STORYBOARD_HELP
     )
 
     run = commands.add_parser(
@@ -267,13 +276,15 @@ def _render_files(args):
     with bar:
         if jobs == 1:
             for path in args.files:
-                report(path, render_scene(path, args.output_dir, args.formats))
+                report(path, render_scene(path, args.output_dir, args.formats, args.storyboard))
         else:
-            _render_parallel(args.files, args.output_dir, args.formats, jobs, report)
+            _render_parallel(
+                args.files, args.output_dir, (args.formats, args.storyboard), jobs, report
+            )
     return written
 
 
-def render_scene(path, out_dir, formats=()):
+def render_scene(path, out_dir, formats=(), storyboard=False):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -284,6 +295,8 @@ def render_scene(path, out_dir, formats=()):
         The folder the GIF is written to.
     formats : sequence of str
         More formats to write beside it ("webp", "mp4"...).
+    storyboard : bool
+        Also draw its key steps on one PNG beside it.
 
     Returns
     -------
@@ -295,12 +308,12 @@ def render_scene(path, out_dir, formats=()):
     from animate.scenes import load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir, formats)
+        return "ok", load_scene(path).render(out_dir, formats, storyboard)
     except UserError as exc:
         return "error", str(exc)
 
 
-def _render_parallel(files, out_dir, formats, jobs, report):
+def _render_parallel(files, out_dir, outputs, jobs, report):
     """Render ``files`` in ``jobs`` processes, calling ``report(file, result)`` as each ends."""
     # The workers share the CPUs: each gets its share of BLAS/OpenMP threads, or
     # the small matrices here spend their time in thread contention.
@@ -311,7 +324,7 @@ def _render_parallel(files, out_dir, formats, jobs, report):
         jobs, mp_context=context, initializer=_init_worker, initargs=(threads, stop)
     )
     try:
-        futures = {pool.submit(_pool_job, path, out_dir, formats): path for path in files}
+        futures = {pool.submit(_pool_job, path, out_dir, *outputs): path for path in files}
         for future in as_completed(futures):
             report(futures[future], _result(future))
     finally:
@@ -367,13 +380,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir, formats):
+def _pool_job(path, out_dir, formats=(), storyboard=False):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir, formats)
+        return render_scene(path, out_dir, formats, storyboard)
     finally:
         _worker["rendering"] = False
 
@@ -423,6 +436,11 @@ def _run(args):
         ari=args.ari,
         formats=args.formats,
     )
+    if args.storyboard:
+        from animate.scenes import storyboard_path
+        from animate.storyboard import storyboard
+
+        written.others.append(storyboard(trace, storyboard_path(args.output)))
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
         also = "".join(f", {other}" for other in written.others)

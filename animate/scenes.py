@@ -100,9 +100,10 @@ class Scene:
             return list(traces[0].runs)
         return traces
 
-    def render(self, out_dir="output", formats=()):
+    def render(self, out_dir="output", formats=(), storyboard=False):
         """Render the scene to ``out_dir / self.output``, and beside it one file per
-        format of the scene's ``formats`` and of ``formats``.
+        format of the scene's ``formats`` and of ``formats``; with ``storyboard``,
+        its key steps too, as ``<output stem>_storyboard.png``.
 
         Returns the :class:`~animate.display.Animation` written (a ``Path``).
         """
@@ -116,6 +117,10 @@ class Scene:
         options = dict(self.render_options)
         extra = options.pop("options", {})
         options.update(formats=extra_formats, alt=self.alt)
+        if storyboard:
+            from animate.storyboard import storyboard as draw_storyboard
+
+            draw_storyboard(traces, storyboard_path(target))
         if len(traces) == 1:
             options.pop("cols", None)
             return render(traces[0], target, title=self.title, **options, **extra)
@@ -128,6 +133,11 @@ class Scene:
         if all(p.title is None for p in self.panels):
             return None
         return [p.title or "" for p in self.panels]
+
+
+def storyboard_path(output):
+    """Where the storyboard of ``output`` goes: ``kmeans.gif`` -> ``kmeans_storyboard.png``."""
+    return Path(output).with_name(f"{Path(output).stem}_storyboard.png")
 
 
 def _run_titles(runs):

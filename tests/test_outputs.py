@@ -245,3 +245,59 @@ def test_scene_alt_overrides_the_description(tmp_path):
     written = animate.load_scene(scene).render(tmp_path)
     assert written.alt == "Four clouds, four centres."
     assert 'alt="Four clouds, four centres."' in written._repr_html_()
+
+
+def test_storyboard_draws_first_key_and_last_steps_captioned(tmp_path):
+    from animate.storyboard import FRAME_SIZE
+
+    X, _ = animate.datasets.make("gaussians4", n_samples=200, random_state=0)
+    trace = animate.run("kmeans", X, n_clusters=4, init=X[[0, 1, 2, 3]])
+    assert len(trace.steps) > 6
+    path = animate.storyboard(trace, tmp_path / "board.png", panels=6, cols=3)
+    with Image.open(path) as board:
+        width, height = board.size
+        pixels = np.asarray(board.convert("RGB"))
+    assert width > 3 * FRAME_SIZE[0] and 2 * FRAME_SIZE[1] < height < 3 * FRAME_SIZE[1]
+    # Six pictures: two rows of three with ink in every cell.
+    for row in range(2):
+        for col in range(3):
+            y = 8 + 34 + row * (FRAME_SIZE[1] + 26 + 8)
+            x = 8 + col * (FRAME_SIZE[0] + 8)
+            cell = pixels[y : y + FRAME_SIZE[1], x : x + FRAME_SIZE[0]]
+            assert (cell < 100).any() and (cell == 255).mean() > 0.3
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_key_steps_keep_the_ends_and_the_steps_the_painter_lingers_on():
+    from types import SimpleNamespace
+
+    from animate.storyboard import key_steps
+    from animate.trace import Step
+
+    labels = np.zeros(10, int)
+    moved = labels.copy()
+    moved[:6] = 1
+    steps = [Step(i, "step", moved if i >= 7 else labels, "") for i in range(12)]
+    painter = SimpleNamespace(
+        trace=SimpleNamespace(steps=steps), weight=lambda i: 3.0 if i == 4 else 1.0
+    )
+    assert key_steps(painter, list(range(12)), 4) == [0, 4, 7, 11]
+    assert key_steps(painter, [0, 5, 11], 4) == [0, 5, 11]
+
+
+def test_storyboard_refuses_other_suffixes_and_panel_counts(trace, tmp_path):
+    with pytest.raises(animate.UserError, match=r"board\.png"):
+        animate.storyboard(trace, tmp_path / "board.gif")
+    with pytest.raises(animate.UserError, match="from 2 to 12"):
+        animate.storyboard(trace, tmp_path / "board.png", panels=20)
+
+
+def test_clustergif_storyboard_draws_one_beside_each_scene(tmp_path, capsys, monkeypatch):
+    from helpers import tiny_scene
+
+    tiny_scene(tmp_path / "scenes", "a")
+    tiny_scene(tmp_path / "scenes", "b", dataset="moons")
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "-j", "1", "--storyboard"]) == 0
+    names = sorted(p.name for p in (tmp_path / "output").iterdir())
+    assert names == ["a.gif", "a_storyboard.png", "b.gif", "b_storyboard.png", "index.html"]
