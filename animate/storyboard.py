@@ -71,6 +71,7 @@ def key_steps(painter, shown, panels):
     The first and the last always; then the steps with the highest importance:
     the painter's weight (how long it lingers), a new phase that changes
     labels, and the share of points whose cluster changed since the step before.
+    Among equally important steps, those far from the ones already chosen.
     """
     steps = painter.trace.steps
     if len(shown) <= panels:
@@ -81,10 +82,18 @@ def key_steps(painter, shown, panels):
         moved = float(np.mean(steps[index].labels != steps[before].labels))
         new_phase = steps[index].phase != steps[before].phase
         scores.append(painter.weight(index) + moved * 2 + (0.5 if new_phase and moved else 0))
-    inner = np.array(shown[1:-1])
-    # Ties go to the earlier step: stable sort on the negated score.
-    best = inner[np.argsort(-np.array(scores), kind="stable")[: panels - 2]]
-    return [shown[0], *sorted(int(i) for i in best), shown[-1]]
+    # Greedy: the most important step next; among equals, the one farthest from
+    # the steps already chosen, so quiet stretches are sampled evenly.
+    chosen = [shown[0], shown[-1]]
+    candidates = dict(zip(shown[1:-1], np.round(scores, 6)))
+    while len(chosen) < panels:
+        best = max(
+            candidates,
+            key=lambda i: (candidates[i], min(abs(i - c) for c in chosen), -i),
+        )
+        chosen.append(best)
+        del candidates[best]
+    return sorted(int(i) for i in chosen)
 
 
 def _key_pictures(trace, panels, size):
