@@ -161,7 +161,7 @@ class FrameStore:
 
     def add(self, rgb, duration):
         self.shape = rgb.shape
-        self.blobs.append(zlib.compress(np.ascontiguousarray(rgb).tobytes(), 1))
+        self.blobs.append(zlib.compress(np.ascontiguousarray(rgb), 1))
         self.durations.append(duration)
 
     def __len__(self):
