@@ -65,7 +65,8 @@ def _short(trace, varying):
     """One panel in a few words: "K-means, n_clusters 3, on 300 points: 3 clusters, ARI 0.98"."""
     if trace.algorithm == "sweep":
         return _sweep(trace)
-    settings = ", ".join(f"{k} {trace.params[k]}" for k in varying if k in trace.params)
+    keys = varying.get(trace.algorithm, [])
+    settings = ", ".join(f"{k} {trace.params[k]}" for k in keys if k in trace.params)
     name = f"{_display(trace.algorithm)}{', ' + settings + ',' if settings else ''}"
     ending = _found(trace.final.labels) + _final_score(trace) + _agreement(trace, short=True)
     return f"{name} on {len(trace.X):,} points: {ending}"
@@ -80,13 +81,16 @@ def _final_score(trace):
 
 
 def _varying_parameters(traces):
-    """The parameters (single values) that differ between the panels."""
+    """{algorithm: parameters (single values) that differ between its panels}."""
     values = {}
     for trace in traces:
         for key, value in trace.params.items():
             if isinstance(value, str | int | float | bool) or value is None:
-                values.setdefault(key, set()).add(repr(value))
-    return [k for k, v in values.items() if len(v) > 1 and k != "random_state"]
+                values.setdefault(trace.algorithm, {}).setdefault(key, set()).add(repr(value))
+    return {
+        algorithm: [k for k, v in params.items() if len(v) > 1 and k != "random_state"]
+        for algorithm, params in values.items()
+    }
 
 
 def _how_it_ends(trace):
