@@ -99,7 +99,7 @@ def key_steps(painter, shown, panels):
 def _key_pictures(trace, panels, size):
     """The run's title and small pictures of its key steps, each with its caption."""
     from animate.render.figure import Canvas
-    from animate.render.painters import painter_for
+    from animate.render.painters import PanelContext, painter_for
     from animate.render.projection import View, fitted_limits
     from animate.render.timeline import select_steps
 
@@ -111,7 +111,9 @@ def _key_pictures(trace, panels, size):
     box = panel.data.get_position()
     aspect = (box.height * size[1]) / (box.width * size[0])
     limits = fitted_limits(cls.extent(trace, view), aspect)
-    painter = cls(trace, panel, canvas, view, limits, shown, trace.y)
+    # Not narrated: the caption under each picture names its step instead.
+    context = PanelContext(panel, canvas, view, limits, shown, trace.y, 1, False)
+    painter = cls(trace, context)
     pictures = []
     for number, index in enumerate(key_steps(painter, shown, panels), start=1):
         painter.show(index)

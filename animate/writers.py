@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from animate import encode
 from animate.errors import UserError
 
 WRITERS: dict[str, type[Writer]] = {}
@@ -89,9 +88,11 @@ def write(frames, paths):
     Each path's suffix picks its writer. Every file appears only when all are
     complete: a failure or Ctrl-C leaves none of them, and no temporary file.
     """
+    from animate.encode import atomic_paths
+
     paths = [Path(p) for p in paths]
     writers = [writer_for(p) for p in paths]
-    with encode.atomic_paths(paths) as temporary:
+    with atomic_paths(paths) as temporary:
         try:
             for writer, tmp in zip(writers, temporary):
                 writer.setup(tmp)
@@ -186,15 +187,19 @@ class GifWriter(Writer):
     suffixes = (".gif",)
 
     def setup(self, path):
+        from animate.encode import CellMask
+
         super().setup(path)
         self.store = FrameStore()
-        self.cells = encode.CellMask()
+        self.cells = CellMask()
 
     def add_frame(self, rgb, duration):
         self.cells.add(rgb)
         self.store.add(rgb, duration)
 
     def finish(self):
+        from animate import encode
+
         samples = (self.store.frame(i) for i in encode.sample_indices(len(self.store)))
         palette = encode.palette_for(samples)
         quantiser = encode.Quantiser(palette, self.cells.occupied)

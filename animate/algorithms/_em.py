@@ -8,7 +8,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state
-from animate.algorithms._kmeans import _kmeans_plusplus, kmeans
+from animate.algorithms._kmeans import kmeans
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
@@ -43,7 +44,7 @@ _COLLAPSED = (
         "precisions_init": [NONE, ARRAY],
         "random_state": RANDOM_STATE,
     },
-    fields=("means", "covariances", "weights", "resp", "lower_bound"),
+    fields=("means", "covariances", "weights", "resp", "lower_bound", "centers"),
 )
 def em(
     X,
@@ -99,8 +100,9 @@ def em(
     Step
         Phase "init", then "e-step" and "m-step" per iteration, then a last
         "e-step" with the final Gaussians (as scikit-learn's, so that the labels
-        are ``predict``'s). Fields: ``means`` (k, d), ``covariances`` (shaped as
-        scikit-learn's ``covariances_``), ``weights`` (k,), ``resp`` (n, k), the
+        are ``predict``'s). Fields: ``means`` (k, d) (also as ``centers``),
+        ``covariances`` (shaped as scikit-learn's ``covariances_``), ``weights``
+        (k,), ``resp`` (n, k), the
         probability that each point belongs to each Gaussian, and ``lower_bound``,
         scikit-learn's per-point log-likelihood bound (None before the first E-step;
         the last step keeps the last iteration's, as scikit-learn's ``lower_bound_``).
@@ -156,7 +158,9 @@ def em(
 
 
 def _step(iteration, phase, labels, message, model, resp, lower_bound):
-    return Step(iteration, phase, labels, message, **model, resp=resp, lower_bound=lower_bound)
+    # ``centers`` too: the field every algorithm with centres names them by (sweeps draw it).
+    fields = {**model, "centers": model["means"], "resp": resp, "lower_bound": lower_bound}
+    return Step(iteration, phase, labels, message, **fields)
 
 
 def _initialize(X, n_components, covariance_type, reg_covar, init_params, given, rng):
@@ -193,10 +197,7 @@ def _initial_resp(X, n_components, init_params, rng):
         rows = rng.choice(n_samples, size=n_components, replace=False)
         resp[rows, np.arange(n_components)] = 1
     else:
-        # k-means++ gives the chosen points, not their rows; any row equal to a point gives
-        # the same starting Gaussian.
-        for component, point in enumerate(_kmeans_plusplus(X, n_components, rng)):
-            resp[np.flatnonzero((point == X).all(axis=1))[0], component] = 1
+        resp[seed_indices(X, n_components, rng), np.arange(n_components)] = 1
     return resp
 
 

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import ARRAY, RANDOM_STATE, Interval, Options, algorithm
 from animate.trace import Step
 
@@ -188,32 +189,7 @@ def _initial_centers(Xc, n_clusters, init, mean, rng):
     if init == "random":
         uniform = np.full(len(Xc), 1.0 / len(Xc))
         return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=uniform)]
-    return _kmeans_plusplus(Xc, n_clusters, rng)
-
-
-def _kmeans_plusplus(Xc, n_clusters, rng):
-    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``."""
-    n_samples = len(Xc)
-    n_trials = 2 + int(np.log(n_clusters))
-    norms = (Xc**2).sum(axis=1)
-    centers = np.empty((n_clusters, Xc.shape[1]))
-    centers[0] = Xc[rng.choice(n_samples, p=np.full(n_samples, 1.0 / n_samples))]
-    closest = _squared_distances(centers[:1], Xc, norms)[0]
-    potential = closest.sum()
-    for c in range(1, n_clusters):
-        draws = rng.uniform(size=n_trials) * potential
-        candidates = np.minimum(np.searchsorted(np.cumsum(closest), draws), n_samples - 1)
-        to_candidates = np.minimum(closest, _squared_distances(Xc[candidates], Xc, norms))
-        potentials = to_candidates.sum(axis=1)
-        best = int(np.argmin(potentials))
-        potential, closest = potentials[best], to_candidates[best]
-        centers[c] = Xc[candidates[best]]
-    return centers
-
-
-def _squared_distances(A, B, B_norms):
-    d = (A**2).sum(axis=1)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
-    return np.maximum(d, 0.0)
+    return Xc[seed_indices(Xc, n_clusters, rng)]
 
 
 def _same_clustering(a, b):

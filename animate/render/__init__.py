@@ -2,6 +2,8 @@
 
 Frame generation (:func:`frames`) is separate from writing (:mod:`animate.writers`):
 frames stream one at a time into a writer per requested format.
+matplotlib and pillow are imported when the first frame is drawn, not when
+``animate`` is imported: commands that only list or check start fast.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ import numpy as np
 
 from animate.errors import UserError
 from animate.metrics import adjusted_rand_index
-from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters import painter_for
 from animate.render.projection import View, fitted_limits
 from animate.render.timeline import Timeline, Timing
 
 SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
+# Each in-between frame of a morph (Painter.tweens) lasts this long.
+TWEEN_MS = 80
 
 
 def render(trace, path, *, size=None, title=None, side_panel=True, **options):
@@ -66,6 +67,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     Animation
         The file written: a ``Path`` that shows itself in a notebook.
     """
+    from animate.render.painters import painter_for
+
     side = side_panel and painter_for(trace.algorithm).side_title is not None
     size = size or (SIDE_SIZE if side else SINGLE_SIZE)
     titles = [title] if title else None
@@ -139,7 +142,8 @@ def frames(
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
-    painters = _painters(traces, canvas, timing, options)
+    narrate = n == 1 and not caption
+    painters = _painters(traces, canvas, timing, options, narrate)
     for painter, panel_title in zip(painters, titles or [None] * n):
         painter.panel.title.set_text(_panel_title(painter, panel_title, n))
     if title and n > 1:
@@ -148,13 +152,15 @@ def frames(
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
     )
-    yield from _play(painters, canvas, timeline, ari, narrate=n == 1 and not caption)
+    yield from _play(painters, canvas, timeline, ari, narrate)
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     """The figure for ``n`` panels: as square a grid as fits unless ``cols`` says."""
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
+    from animate.render.figure import Canvas
+
     canvas = Canvas(
         size or (max(320, 300 * cols), 60 + 320 * rows),
         rows,
@@ -169,8 +175,10 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     return canvas
 
 
-def _painters(traces, canvas, timing, options):
+def _painters(traces, canvas, timing, options, narrated):
     """One painter per trace, each told which steps it will show and its fixed limits."""
+    from animate.render.painters import PanelContext, painter_for
+
     classes = [painter_for(t.algorithm) for t in traces]
     _unused_options(classes, options)
     timeline = Timeline.aligned(
@@ -186,10 +194,8 @@ def _painters(traces, canvas, timing, options):
         aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
         limits = fitted_limits(extents[p], aspect)
         anchor = _anchor(trace, traces[0], painters)
-        options_here = _options_for(cls, options)
-        painters.append(
-            cls(trace, panel, canvas, views[p], limits, indices, anchor, **options_here)
-        )
+        ctx = PanelContext(panel, canvas, views[p], limits, indices, anchor, len(traces), narrated)
+        painters.append(cls(trace, ctx, **_options_for(cls, options)))
     return painters
 
 
@@ -197,6 +203,7 @@ def _play(painters, canvas, timeline, ari, narrate):
     """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
     shown = [None] * len(painters)
     for steps, duration in zip(timeline.frames, timeline.durations):
+        yield from _tweens(painters, canvas, steps, shown, ari, narrate)
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
             if index != shown[p]:
@@ -208,13 +215,32 @@ def _play(painters, canvas, timeline, ari, narrate):
         yield canvas.grab(), duration
 
 
+def _tweens(painters, canvas, steps, shown, ari, narrate):
+    """In-between frames before ``steps`` for painters that move into a step gradually
+    (spectral clustering's morph into its embedding), told as the step they move
+    into; the other panels hold."""
+    counts = [
+        painter.tweens(index) if index != shown[p] and shown[p] is not None else 0
+        for p, (painter, index) in enumerate(zip(painters, steps))
+    ]
+    for t in range(1, max(counts) + 1):
+        for painter, index, count in zip(painters, steps, counts):
+            if count:
+                painter.show_between(index, min(t, count) / (count + 1))
+                painter.panel.status.set_text(_status(painter, index, ari))
+        if narrate:
+            canvas.set_caption(painters[0].trace.steps[steps[0]].message)
+        yield canvas.grab(), TWEEN_MS
+
+
 def _panel_title(painter, custom, n_panels):
     """A custom title may hold ``{outcome}`` and ``{parameters}`` (the default title
     without the algorithm's name); the default states parameters and outcome."""
+    title = painter.title()
     if custom:
-        parameters = painter.title().partition(", ")[2]
+        parameters = ", ".join(title.parameters)
         return custom.replace("{outcome}", painter.outcome()).replace("{parameters}", parameters)
-    return painter.title() if n_panels == 1 else f"{painter.title()}\n{painter.outcome()}"
+    return str(title) if n_panels == 1 else f"{title}\n{painter.outcome()}"
 
 
 def _status(painter, index, ari):
@@ -260,18 +286,20 @@ def _same_data(a, b):
     return a.X.shape == b.X.shape and np.array_equal(a.X, b.X)
 
 
+def _painter_options(cls):
+    """The painter's own options: the keyword arguments after the trace and context."""
+    return set(list(inspect.signature(cls.__init__).parameters)[3:])
+
+
 def _options_for(cls, options):
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = _painter_options(cls)
     return {k: v for k, v in options.items() if k in accepted}
-
-
-_PAINTER_ARGUMENTS = {"self", "trace", "panel", "canvas", "view", "limits", "indices", "anchor"}
 
 
 def _unused_options(classes, options):
     accepted = set()
     for cls in classes:
-        accepted |= set(inspect.signature(cls.__init__).parameters) - _PAINTER_ARGUMENTS
+        accepted |= _painter_options(cls)
     unknown = sorted(set(options) - accepted)
     if unknown:
         raise UserError(
@@ -280,4 +308,4 @@ def _unused_options(classes, options):
         )
 
 
-__all__ = ["compare", "frames", "render", "style"]
+__all__ = ["compare", "frames", "render"]
