@@ -121,7 +121,7 @@ def _key_pictures(trace, panels, size):
         step = trace.steps[index]
         caption = f"{number}. step {index + 1} of {len(trace.steps)}: {step.phase}"
         pictures.append((canvas.grab().copy(), caption))
-    return painter.title(), pictures
+    return str(painter.title()), pictures
 
 
 def _tile(blocks, size):

@@ -48,8 +48,7 @@ def test_trace_and_scene_reprs_are_short():
     assert len(text) < 160 and "dbscan" in text and "400 samples" in text
     scene = animate.load_scene(ROOT / "scenes" / "compare.toml")
     assert repr(scene) == (
-        "Scene('compare.toml', 'Six clustering algorithms on four data sets', "
-        "24 panels, output='compare.gif')"
+        f"Scene('compare.toml', {scene.title!r}, {len(scene.panels)} panels, output='compare.gif')"
     )
 
 
