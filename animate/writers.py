@@ -336,7 +336,7 @@ def _png_data(pixels):
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=9)
+    Image.fromarray(pixels).save(buffer, format="PNG")
     png, at, data = buffer.getvalue(), 8, []
     while at < len(png):
         length = int.from_bytes(png[at : at + 4], "big")
