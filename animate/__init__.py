@@ -11,9 +11,11 @@ from importlib.metadata import PackageNotFoundError, version
 from animate import datasets
 from animate.algorithms import ALGORITHMS
 from animate.api import estimator, run
+from animate.describe import describe
 from animate.errors import UserError
 from animate.render import compare, render
 from animate.scenes import load_scene
+from animate.storyboard import storyboard
 from animate.sweep import sweep
 from animate.trace import Step, Trace
 
@@ -30,9 +32,11 @@ __all__ = [
     "__version__",
     "compare",
     "datasets",
+    "describe",
     "estimator",
     "load_scene",
     "render",
     "run",
+    "storyboard",
     "sweep",
 ]

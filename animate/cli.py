@@ -46,6 +46,28 @@ _JOBS_HELP = (
 )
 
 
+_FORMAT_HELP = (
+    "more formats written beside each GIF from the same frames, comma separated: "
+    "webp, apng, mp4 (mp4 needs pip install clustergif[video])"
+)
+
+
+_STORYBOARD_HELP = (
+    "also draw the key steps on one PNG beside each GIF (NAME_storyboard.png), for print and slides"
+)
+
+
+def _formats(text):
+    from animate.writers import format_paths
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    try:
+        format_paths("check.gif", names)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return names
+
+
 def _jobs(text):
     # An argparse type: its message becomes "argument -j/--jobs: ...", exit 2.
     try:
@@ -85,6 +107,10 @@ def build_parser():
         help="where the gallery and its index.html are written (default: ./output)",
     )
     parser.add_argument("-j", "--jobs", type=_jobs, default=None, help=_JOBS_HELP)
+    parser.add_argument(
+        "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
+    )
+    parser.add_argument("--storyboard", action="store_true", help=_STORYBOARD_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -111,6 +137,17 @@ def build_parser():
         help="print nothing but errors",
     )
     render.add_argument("-j", "--jobs", type=_jobs, default=argparse.SUPPRESS, help=_JOBS_HELP)
+    render.add_argument(
+        "--format",
+        type=_formats,
+        default=argparse.SUPPRESS,
+        dest="formats",
+        metavar="LIST",
+        help=_FORMAT_HELP,
+    )
+    render.add_argument(
+        "--storyboard", action="store_true", default=argparse.SUPPRESS, help=_STORYBOARD_HELP
+    )
 
     run = commands.add_parser(
         "run",
@@ -172,7 +209,16 @@ def build_parser():
         "v_measure, fmi (need true labels), silhouette, calinski_harabasz, davies_bouldin",
     )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
-    run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
+    run.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="the file to write; its suffix picks the format: .gif, .webp, .apng, .png, .mp4",
+    )
+    run.add_argument(
+        "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
+    )
     run.add_argument(
         "-q",
         "--quiet",
@@ -226,7 +272,8 @@ def _gallery(args):
     args.files = files
     written = _render_files(args)
     # A failed scene is left out; the page is still written with the rest.
-    index = write_index([load_scene(path) for path in files if path in written], args.output_dir)
+    scenes = [load_scene(path) for path in files if path in written]
+    index = write_index(scenes, args.output_dir, written)
     if not args.quiet:
         print(f"wrote {index}")
     return EXIT_USER_ERROR if len(written) < len(files) else 0
@@ -283,20 +330,23 @@ def _render_files(args):
         if status == "ok":
             written[path] = value
             if not args.quiet:
-                tqdm.write(f"wrote {value}", file=sys.stdout)
+                also = "".join(f", {other}" for other in getattr(value, "others", []))
+                tqdm.write(f"wrote {value}{also}", file=sys.stdout)
         else:
             tqdm.write(f"clustergif: error: {_scene_error(path, value)}", file=sys.stderr)
 
     with bar:
         if jobs == 1:
             for path in args.files:
-                report(path, render_scene(path, args.output_dir))
+                report(path, render_scene(path, args.output_dir, args.formats, args.storyboard))
         else:
-            _render_parallel(args.files, args.output_dir, jobs, report)
+            _render_parallel(
+                args.files, args.output_dir, (args.formats, args.storyboard), jobs, report
+            )
     return written
 
 
-def render_scene(path, out_dir):
+def render_scene(path, out_dir, formats=(), storyboard=False):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -305,6 +355,10 @@ def render_scene(path, out_dir):
         The scene file (TOML).
     out_dir : str or Path
         The folder the GIF is written to.
+    formats : sequence of str
+        More formats to write beside it ("webp", "mp4"...).
+    storyboard : bool
+        Also draw its key steps on one PNG beside it.
 
     Returns
     -------
@@ -316,12 +370,12 @@ def render_scene(path, out_dir):
     from animate.scenes import load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir)
+        return "ok", load_scene(path).render(out_dir, formats, storyboard)
     except UserError as exc:
         return "error", str(exc)
 
 
-def _render_parallel(files, out_dir, jobs, report):
+def _render_parallel(files, out_dir, outputs, jobs, report):
     """Render ``files`` in ``jobs`` processes, calling ``report(file, result)`` as each ends."""
     # The workers share the CPUs: each gets its share of BLAS/OpenMP threads, or
     # the small matrices here spend their time in thread contention.
@@ -332,7 +386,7 @@ def _render_parallel(files, out_dir, jobs, report):
         jobs, mp_context=context, initializer=_init_worker, initargs=(threads, stop)
     )
     try:
-        futures = {pool.submit(_pool_job, path, out_dir): path for path in files}
+        futures = {pool.submit(_pool_job, path, out_dir, *outputs): path for path in files}
         for future in as_completed(futures):
             report(futures[future], _result(future))
     finally:
@@ -388,13 +442,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir):
+def _pool_job(path, out_dir, formats=(), storyboard=False):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir)
+        return render_scene(path, out_dir, formats, storyboard)
     finally:
         _worker["rendering"] = False
 
@@ -416,7 +470,9 @@ def _run(args):
     import animate
     from animate.render import render
     from animate.scenes import load_data
+    from animate.writers import format_paths
 
+    format_paths(args.output, args.formats)  # a bad suffix fails before any work
     data = {"name": args.dataset, "n_samples": args.n_samples, "random_state": args.random_state}
     if args.dataset.lower().endswith(".csv"):
         data = {
@@ -441,11 +497,18 @@ def _run(args):
         side_panel=not args.no_side_panel,
         ari=args.ari,
         metrics=args.metrics,
+        formats=args.formats,
         **{key: value for key, value in given.items() if value is not None},
     )
+    if args.storyboard:
+        from animate.scenes import storyboard_path
+        from animate.storyboard import storyboard
+
+        written.others.append(storyboard(trace, storyboard_path(args.output)))
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
-        print(f"wrote {written} ({len(trace.steps)} steps, {done})")
+        also = "".join(f", {other}" for other in written.others)
+        print(f"wrote {written}{also} ({len(trace.steps)} steps, {done})")
     return 0
 
 

@@ -1,12 +1,14 @@
-"""Frames to a looping GIF: one shared palette, no dithering, atomic writes.
+"""The GIF encoding: one shared palette, no dithering; and atomic writes for every format.
 
 Every frame is mapped to a single palette built from the style's colours (so
 white stays exactly white and nothing shimmers between frames), then written
-by imageio's pillow plugin, which crops each frame to the pixels that changed.
+by pillow, which crops each frame to the pixels that changed. The writer that
+streams frames into it is :class:`animate.writers.GifWriter`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -29,6 +31,7 @@ def palette_for(samples):
     """A palette (m <= 255, 3) uint8: the style's colours, their blends with white,
     then the most frequent other colours of the sample frames.
 
+    ``samples`` may be any iterable of RGB frames: they are read one at a time.
     Blends cover anti-aliased edges; the frequent colours cover what the style
     cannot predict (colour maps, overlapping translucent shapes).
     """
@@ -41,13 +44,9 @@ def palette_for(samples):
 
 
 def _add_frequent(base, samples):
-    if not samples:
+    colours, counts = _colour_counts(samples)
+    if not len(colours):
         return base[:_MAX_COLOURS]
-    pixels = np.concatenate([s[::2, ::2].reshape(-1, 3) for s in samples])
-    packed = (
-        (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) | pixels[:, 2]
-    )
-    colours, counts = np.unique(packed, return_counts=True)
     order = np.lexsort((colours, -counts))
     candidates = np.column_stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255])[
         order
@@ -63,6 +62,26 @@ def _add_frequent(base, samples):
     return np.array(chosen, dtype=np.uint8)
 
 
+def _colour_counts(samples):
+    """Every colour of the samples' even rows and columns with its count, colour order.
+
+    Counted frame by frame and summed: the same counts as counting all the
+    samples at once, without holding them together.
+    """
+    colours, counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    for sample in samples:
+        pixels = sample[::2, ::2].reshape(-1, 3)
+        packed = (
+            (pixels[:, 0].astype(np.int64) << 16)
+            | (pixels[:, 1].astype(np.int64) << 8)
+            | pixels[:, 2]
+        )
+        more, more_counts = np.unique(packed, return_counts=True)
+        colours, where = np.unique(np.concatenate([colours, more]), return_inverse=True)
+        counts = np.bincount(where, np.concatenate([counts, more_counts]), len(colours))
+    return colours, counts.astype(np.int64)
+
+
 def _unique_rows(rgb):
     _, first = np.unique(rgb, axis=0, return_index=True)
     return rgb[np.sort(first)]
@@ -71,16 +90,13 @@ def _unique_rows(rgb):
 class Quantiser:
     """Maps RGB frames to indices of one palette through a 6-bit-per-channel lookup table.
 
-    Only the table cells that occur in the frames are computed, so building it
-    costs a few milliseconds instead of a nearest-colour search over 2**18 cells.
+    Only the table cells that occur in the frames (``occupied``, from
+    :class:`CellMask`) are computed, so building it costs a few milliseconds
+    instead of a nearest-colour search over 2**18 cells.
     """
 
-    def __init__(self, palette, frames):
+    def __init__(self, palette, occupied):
         self.palette = palette
-        self.cells = [_cell(frame) for frame in frames]
-        occupied = np.zeros(2 ** (3 * _BITS), dtype=bool)
-        for cells in self.cells:
-            occupied[cells] = True
         wanted = np.flatnonzero(occupied)
         levels = np.stack([wanted >> (2 * _BITS), (wanted >> _BITS) & 63, wanted & 63], axis=1)
         centres = (levels << (8 - _BITS)) + (1 << (7 - _BITS))
@@ -91,14 +107,150 @@ class Quantiser:
         order = np.arange(len(palette))[::-1]
         self.lut[_cell(palette)[order]] = order.astype(np.uint8)
 
-    def indexed(self):
-        """The frames as palette indices, (n_frames, h, w) uint8."""
-        return np.stack([self.lut[cells] for cells in self.cells])
+    def index(self, frame):
+        """``frame`` as palette indices, (h, w) uint8."""
+        return self.lut[_cell(frame)]
+
+
+class CellMask:
+    """Which lookup-table cells the frames seen so far use, one frame at a time."""
+
+    def __init__(self):
+        self.occupied = np.zeros(2 ** (3 * _BITS), dtype=bool)
+
+    def add(self, frame):
+        self.occupied[_cell(frame)] = True
+        return self
 
 
 def _cell(rgb):
-    q = (np.asarray(rgb) >> (8 - _BITS)).astype(np.int32)
-    return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
+    """The lookup-table cell of each pixel: its 6-bit channels packed into one int32."""
+    q = np.asarray(rgb) >> (8 - _BITS)
+    cells = q[..., 0].astype(np.int32)
+    cells <<= _BITS
+    cells |= q[..., 1]
+    cells <<= _BITS
+    cells |= q[..., 2]
+    return cells
+
+
+def sample_indices(n_frames):
+    """The frames whose frequent colours join the palette: eight spread over the animation."""
+    return range(0, n_frames, max(1, n_frames // 8))
+
+
+def gif_images(palette, quantiser, frames):
+    """Pillow "P" images of ``frames``, each carrying the full palette."""
+    from PIL import Image
+
+    # The palette travels on the images: passed as save(palette=...), pillow
+    # re-matches it colour by colour for every frame (~90 ms a frame).
+    full_palette = _fill_palette(palette).tobytes()
+    for frame in frames:
+        indexed = quantiser.index(frame)
+        image = Image.frombytes("P", indexed.shape[::-1], indexed.tobytes())
+        image.putpalette(full_palette)
+        yield image
+
+
+_GIF_OPTIONS = {"loop": 0, "optimize": True, "disposal": 1, "transparency": _TRANSPARENT}
+
+
+def save_gif(images, durations, path):
+    """Save pillow "P" ``images`` to ``path`` with pillow's own writer, all frames at once.
+
+    The reference :class:`GifStream` is checked against; it holds every frame.
+    """
+    images = iter(images)
+    first = next(images)
+    options = {"duration": [int(d) for d in durations], **_GIF_OPTIONS}
+    if len(durations) > 1:
+        options.update(save_all=True, append_images=images)
+    else:
+        options["duration"] = int(durations[0])
+    first.save(path, format="GIF", **options)
+
+
+class GifStream:
+    """Pillow's multi-frame GIF writer, fed one frame at a time: the same bytes.
+
+    Pillow's ``save(save_all=True)`` keeps every frame until the end (1.3 MB a
+    frame of the comparison grid). This replays its steps per frame with its
+    own helpers: normalise the palette, crop to the changed rectangle, paint
+    unchanged pixels with the transparent index, and add the duration of a frame
+    identical to the one before to that frame. One frame waits for the next,
+    to learn whether its duration grows. ``tests/test_outputs.py`` checks the
+    bytes against pillow's writer.
+    """
+
+    def __init__(self, fp):
+        self.fp = fp
+        self.first = None
+        self.previous = None
+        self.pending = None
+        self.written = 0
+
+    def add(self, image, duration):
+        from PIL import GifImagePlugin as gif
+
+        info = {**_GIF_OPTIONS, "duration": int(duration)}
+        if self.first is None:
+            self.first = image
+        normalised = gif._normalize_palette(gif._normalize_mode(image), None, info)
+        bbox, shown = None, normalised
+        if self.previous is not None:
+            delta, bbox = gif._getbbox(self.previous, normalised)
+            if not bbox:
+                self.pending[2]["duration"] += info["duration"]
+                return
+            shown = _mark_unchanged(normalised, delta, info)
+            self._flush()
+        self.previous = normalised
+        self.pending = [shown, bbox, info]
+
+    def close(self):
+        """Write the last frame and the trailer; a single frame is pillow's single image."""
+        if self.written == 0:
+            duration = self.pending[2]["duration"]
+            self.first.save(self.fp, format="GIF", **{**_GIF_OPTIONS, "duration": duration})
+            return
+        self._flush()
+        self.fp.write(b";")
+
+    def _flush(self):
+        from PIL import GifImagePlugin as gif
+
+        image, bbox, info = self.pending
+        if not bbox:
+            for chunk in gif._get_global_header(image, info):
+                self.fp.write(chunk)
+            offset = (0, 0)
+        else:
+            info["include_color_table"] = True
+            if bbox != (0, 0, *image.size):
+                image = image.crop(bbox)
+            offset = bbox[:2]
+        gif._write_frame_data(self.fp, image, offset, info)
+        self.written += 1
+
+
+def _mark_unchanged(image, delta, info):
+    """``image`` with the pixels equal to the previous frame's set to the transparent index."""
+    from PIL import ImageChops
+
+    if "transparency" not in info:
+        # The optimised palette dropped the transparent slot: pillow looks for a free one.
+        try:
+            info["transparency"] = image.palette._new_color_index(image)
+        except ValueError:
+            return image
+    if delta.mode == "RGBA":
+        r, g, b, a = delta.split()
+        delta = ImageChops.lighter(ImageChops.lighter(r, g), ImageChops.lighter(b, a))
+    unchanged = delta.point([255, *(0,) * 255], "1")
+    marked = image.copy()
+    marked.paste(info["transparency"], mask=unchanged)
+    return marked
 
 
 def write_gif(frames, durations, path):
@@ -107,35 +259,9 @@ def write_gif(frames, durations, path):
     The file appears at ``path`` only when complete (temporary file, then rename).
     Returns the path.
     """
-    import imageio.v3 as iio
+    from animate.writers import write
 
-    frames = list(frames)
-    if not frames:
-        raise UserError("there are no frames to write")
-    palette = palette_for(frames[:: max(1, len(frames) // 8)])
-    indexed = Quantiser(palette, frames).indexed()
-    path = Path(path)
-    full_palette = _fill_palette(palette).tobytes()
-
-    def write(tmp):
-        with iio.imopen(tmp, "w", plugin="pillow", extension=".gif") as gif:
-            gif.write(
-                indexed,
-                mode="P",
-                is_batch=True,
-                duration=[int(d) for d in durations],
-                loop=0,
-                optimize=True,
-                disposal=1,
-                transparency=_TRANSPARENT,
-            )
-            # The palette travels on the images: passed as save(palette=...), pillow
-            # re-matches it colour by colour for every frame (~90 ms a frame).
-            for image in gif.images_to_write:
-                image.putpalette(full_palette)
-
-    atomic_write(path, write)
-    return path
+    return write(zip(frames, durations), [path])[0]
 
 
 def _fill_palette(palette):
@@ -152,7 +278,32 @@ def _fill_palette(palette):
 
 def atomic_write(path, write):
     """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file."""
-    path = Path(path)
+    with atomic_paths([path]) as (tmp,):
+        write(tmp)
+
+
+@contextlib.contextmanager
+def atomic_paths(paths):
+    """Temporary files beside ``paths``, moved onto them when the block ends without error.
+
+    On any error (or Ctrl-C) every temporary file is removed and no target is
+    touched: several formats of one animation appear together or not at all.
+    """
+    paths = [Path(p) for p in paths]
+    temporary = []
+    try:
+        for path in paths:
+            temporary.append(_temporary_beside(path))
+        yield temporary
+        for tmp, path in zip(temporary, paths):
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+    finally:
+        for tmp in temporary:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _temporary_beside(path):
     if path.is_dir():
         raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
     folder = path.parent
@@ -164,10 +315,4 @@ def atomic_write(path, write):
             f"cannot write to {folder}: {exc.strerror}; choose another output path"
         ) from None
     os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return tmp

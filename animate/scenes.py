@@ -34,6 +34,9 @@ _TOP_KEYS = {
     "sweep",
     "grid",
     "show",
+    "formats",
+    "alt",
+    "order",
 }
 _RENDER_KEYS = {
     "size",
@@ -84,6 +87,13 @@ class Scene:
     panels: tuple
     render_options: dict = field(default_factory=dict)
     show: str = "steps"
+    formats: tuple = ()
+    alt: str | None = None
+    order: float | None = None
+
+    def __repr__(self):
+        kind = f"{len(self.panels)} panels" if len(self.panels) > 1 else "1 panel"
+        return f"Scene({self.path.name!r}, {self.title!r}, {kind}, output={self.output!r})"
 
     def traces(self):
         """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
@@ -92,14 +102,27 @@ class Scene:
             return list(traces[0].runs)
         return traces
 
-    def render(self, out_dir="output"):
-        """Render the scene to ``out_dir / self.output``; returns the path written."""
-        from animate.render import compare, render
+    def render(self, out_dir="output", formats=(), storyboard=False):
+        """Render the scene to ``out_dir / self.output``, and beside it one file per
+        format of the scene's ``formats`` and of ``formats``; with ``storyboard``,
+        its key steps too, as ``<output stem>_storyboard.png``.
 
+        Returns the :class:`~animate.display.Animation` written (a ``Path``).
+        """
+        from animate.render import compare, render
+        from animate.writers import format_paths
+
+        target = Path(out_dir) / self.output
+        extra_formats = [*self.formats, *formats]
+        format_paths(target, extra_formats)  # a bad format fails before any work
         traces = self.traces()
         options = dict(self.render_options)
         extra = options.pop("options", {})
-        target = Path(out_dir) / self.output
+        options.update(formats=extra_formats, alt=self.alt)
+        if storyboard:
+            from animate.storyboard import storyboard as draw_storyboard
+
+            draw_storyboard(traces, storyboard_path(target))
         if len(traces) == 1:
             options.pop("cols", None)
             return render(traces[0], target, title=self.title, **options, **extra)
@@ -112,6 +135,11 @@ class Scene:
         if all(p.title is None for p in self.panels):
             return None
         return [p.title or "" for p in self.panels]
+
+
+def storyboard_path(output):
+    """Where the storyboard of ``output`` goes: ``kmeans.gif`` -> ``kmeans_storyboard.png``."""
+    return Path(output).with_name(f"{Path(output).stem}_storyboard.png")
 
 
 def _run_titles(runs):
@@ -177,11 +205,45 @@ def load_scene(path):
         path,
         _text(spec, "title", where),
         _text(spec, "description", where, ""),
-        spec.get("output", path.stem + ".gif"),
+        _output(spec, path, where),
         panels,
         render_options,
         show,
+        _formats(spec, where),
+        _text(spec, "alt", where) if "alt" in spec else None,
+        _order(spec, where),
     )
+
+
+def _output(spec, path, where):
+    from animate.writers import format_paths
+
+    output = _text(spec, "output", where, path.stem + ".gif")
+    try:
+        format_paths(output)
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+    return output
+
+
+def _formats(spec, where):
+    from animate.writers import format_paths
+
+    formats = spec.get("formats", [])
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise UserError(f"{where}: formats must be a list of names such as ['gif', 'webp']")
+    try:
+        format_paths("check.gif", formats)
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+    return tuple(formats)
+
+
+def _order(spec, where):
+    order = spec.get("order")
+    if order is not None and (isinstance(order, bool) or not isinstance(order, int | float)):
+        raise UserError(f"{where}: order must be a number (the gallery sorts by it), got {order!r}")
+    return order
 
 
 def _panels(spec, where):

@@ -123,6 +123,18 @@ class Trace:
     def __len__(self):
         return len(self.steps)
 
+    def __repr__(self):
+        # Short on purpose: the default dataclass repr printed every array.
+        n, d = self.X.shape
+        labels = self.final.labels
+        clusters = len(np.unique(labels[labels >= 0]))
+        ending = "converged" if self.converged else "not converged"
+        runs = f", best of {len(self.runs)} runs" if self.runs else ""
+        return (
+            f"<Trace {self.algorithm}: {n} samples x {d} features, {len(self.steps)} steps, "
+            f"{ending} after {self.n_iter} iterations, {clusters} clusters{runs}>"
+        )
+
     def save(self, path):
         """Write the trace (with its runs) to ``path`` as ``.npz``, atomically, without pickle.
 

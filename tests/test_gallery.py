@@ -40,7 +40,7 @@ class _Page(HTMLParser):
         assert self.stack and self.stack.pop() == tag, f"</{tag}> closes nothing open"
 
     def handle_data(self, data):
-        if self.stack and self.stack[-1] == "h2":
+        if "h2" in self.stack and "nav" not in self.stack:
             self.h2.append(data)
         elif self.stack[-2:] == ["pre", "code"]:
             self.code.append(data)
@@ -72,7 +72,11 @@ def test_the_gallery_page_shows_every_scene_with_its_command_and_embed_code(
         with Image.open(tmp_path / "output" / img["src"]) as gif:
             assert (int(img["width"]), int(img["height"])) == gif.size == (240, 200)
     assert page.h2 == [title, "Moons, tiny"]
-    assert [img["alt"] for img in page.imgs] == [title, "Moons, tiny"]
+    # Alt text says what the animation shows and how it ends.
+    assert [img["alt"].split(":")[0] for img in page.imgs] == [
+        "K-means asked for 3 clusters on 240 points",
+        "K-means asked for 3 clusters on 60 points",
+    ]
     assert "Tiny &quot;k-means&quot; &amp; &lt;blobs&gt;" in text
     assert "clustergif render scenes/a.toml" in page.code
     assert "clustergif render scenes/b.toml" in page.code
@@ -109,3 +113,42 @@ def test_the_page_is_the_same_bytes_every_time(tmp_path):
     second = write_index(scenes, out).read_bytes()
     assert first == second and b'width="50" height="20"' in first
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "one.gif", "two.gif"]
+
+
+def test_the_gallery_follows_the_readmes_teaching_order():
+    import re
+    from pathlib import Path
+
+    from animate.gallery import teaching_order
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    taught = re.findall(r"^\|[^|]*\| `scenes/(\w+)\.toml` \|", readme, re.M)
+    scenes = [load_scene(p) for p in sorted((root / "scenes").glob("*.toml"))]
+    ordered = [Path(s.path).stem for s in teaching_order(scenes)]
+    assert ordered[: len(taught)] == taught
+
+
+def test_contents_loading_sizes_and_other_formats(tmp_path):
+    out = tmp_path / "output"
+    out.mkdir()
+    scenes = []
+    for name, order in (("late", 30), ("first", 10), ("free", None), ("second", 20)):
+        path = _scene(tmp_path / "scenes", name, f"Scene {name}")
+        if order is not None:
+            path.write_text(f"order = {order}\n" + path.read_text(encoding="utf-8"))
+        scenes.append(load_scene(path))
+        Image.new("P", (40, 30)).save(out / f"{name}.gif")
+    (out / "first.webp").write_bytes(b"w" * 3000)
+    text = write_index(scenes, out).read_text(encoding="utf-8")
+    page = _Page(text)
+    assert [img["src"] for img in page.imgs] == ["first.gif", "second.gif", "late.gif", "free.gif"]
+    assert ["loading" in img for img in page.imgs] == [False, False, True, True]
+    assert [img["loading"] for img in page.imgs[2:]] == ["lazy", "lazy"]
+    contents = text[text.index("<nav") : text.index("</nav>")]
+    anchors = [part.split('"')[0] for part in contents.split('href="#')[1:]]
+    assert anchors == ["first", "second", "late", "free"]
+    assert all(f'<article id="{a}">' in text for a in anchors)
+    assert '<a href="first.webp">WebP</a> (3 KB)' in text and "GIF, 1 KB" in text
+    assert text.count("WebP") == 1
+    assert "prefers-color-scheme: dark" in text and "pre-wrap" in text

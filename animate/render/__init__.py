@@ -1,6 +1,7 @@
 """Traces to frames to files: ``render`` one trace, ``compare`` several side by side.
 
-Frame generation (:func:`frames`) is separate from writing (:mod:`animate.encode`).
+Frame generation (:func:`frames`) is separate from writing (:mod:`animate.writers`):
+frames stream one at a time into a writer per requested format.
 matplotlib and pillow are imported when the first frame is drawn, not when
 ``animate`` is imported: commands that only list or check start fast.
 """
@@ -24,14 +25,21 @@ TWEEN_MS = 80
 
 
 def render(trace, path, *, size=None, title=None, side_panel=True, **options):
-    """Animate one trace into a GIF.
+    """Animate one trace into a GIF (or WebP, APNG, MP4).
 
     Parameters
     ----------
     trace : Trace
         What :func:`animate.run` returned.
     path : str or Path
-        Output file (.gif). Written atomically: a failed run leaves nothing.
+        Output file; its suffix picks the format: .gif, .webp, .apng (or .png),
+        .mp4 (needs ``pip install clustergif[video]``). Written atomically: a
+        failed run leaves nothing.
+    formats : sequence of str, optional
+        More formats to write beside ``path`` from the same frames, e.g.
+        ``["webp", "mp4"]``: ``out.gif`` also gives ``out.webp`` and ``out.mp4``.
+    alt : str, optional
+        The text alternative shown in notebooks; default :func:`animate.describe`.
     size : (width, height), optional
         Pixels; default 480 x 480, or 800 x 440 with a side panel.
     title : str, optional
@@ -60,8 +68,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
 
     Returns
     -------
-    Path
-        The file written.
+    Animation
+        The file written: a ``Path`` that shows itself in a notebook.
     """
     from animate.render.painters import painter_for
 
@@ -71,8 +79,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
-def compare(traces, path, **options):
-    """Animate several traces side by side in one GIF, their timelines aligned.
+def compare(traces, path, *, formats=(), alt=None, **options):
+    """Animate several traces side by side in one file, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
     traces carry them, else to the first panel); a panel that finishes first
@@ -91,18 +99,26 @@ def compare(traces, path, **options):
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption, headers,
-    row_headers,
-    **options
+    formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption,
+    headers, row_headers, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
-    """
-    from animate.encode import write_gif
 
-    images, durations = [], []
-    for image, duration in frames(traces, **options):
-        images.append(image)
-        durations.append(duration)
-    return write_gif(images, durations, path)
+    Returns
+    -------
+    Animation
+        The file written (a ``Path``); ``.others`` lists the other formats written.
+    """
+    from animate.display import Animation
+    from animate.writers import format_paths, write
+
+    paths = format_paths(path, formats)
+    traces = _check_traces(traces)
+    if alt is None:
+        from animate.describe import describe
+
+        alt = describe(traces)
+    write(frames(traces, **options), paths)
+    return Animation(paths[0], alt=alt, others=paths[1:])
 
 
 def frames(

@@ -1,0 +1,303 @@
+"""Writers by file suffix: GIF bytes as before, WebP, APNG and MP4 that match the GIF."""
+
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import animate
+from animate import encode, writers
+from animate.cli import main
+from animate.render import frames as render_frames
+
+HAS_FFMPEG = importlib.util.find_spec("imageio_ffmpeg") is not None
+needs_ffmpeg = pytest.mark.skipif(
+    not HAS_FFMPEG, reason="imageio-ffmpeg is not installed (pip install clustergif[video])"
+)
+
+
+@pytest.fixture(scope="module")
+def trace():
+    X, y = animate.datasets.make("blobs", n_samples=80, centers=3, random_state=1)
+    return animate.run("kmeans", X, y=y, n_clusters=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def rendered(trace, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("formats")
+    extra = ["webp", "apng", *(["mp4"] if HAS_FFMPEG else [])]
+    return animate.render(trace, folder / "k.gif", size=(240, 200), side_panel=False, formats=extra)
+
+
+def _frames_and_durations(path):
+    with Image.open(path) as image:
+        durations = []
+        for i in range(image.n_frames):
+            image.seek(i)
+            image.load()  # WebP reads a frame's duration when it decodes it
+            durations.append(int(image.info["duration"]))
+        return durations, image.info.get("loop")
+
+
+def _reference_gif(frames, durations, path):
+    """What the encoder wrote before streaming: pillow's save_all over all frames at once."""
+    samples = [frames[i] for i in encode.sample_indices(len(frames))]
+    palette = encode.palette_for(samples)
+    cells = encode.CellMask()
+    for frame in frames:
+        cells.add(frame)
+    quantiser = encode.Quantiser(palette, cells.occupied)
+    encode.save_gif(encode.gif_images(palette, quantiser, frames), durations, path)
+
+
+def test_streamed_gif_has_the_bytes_of_pillows_writer(trace, tmp_path):
+    frames, durations = zip(*render_frames([trace], size=(240, 200)))
+    # A repeated frame (merged into one longer frame) and a repeated run at the end.
+    frames = [*frames[:3], frames[2], *frames[3:], frames[-1]]
+    durations = [*durations[:3], 700, *durations[3:], 900]
+    _reference_gif(frames, durations, tmp_path / "reference.gif")
+    encode.write_gif(frames, durations, tmp_path / "streamed.gif")
+    assert (tmp_path / "streamed.gif").read_bytes() == (tmp_path / "reference.gif").read_bytes()
+
+
+@pytest.mark.parametrize("colours", [2, 40])
+def test_streamed_gif_matches_pillow_on_few_and_many_colours(tmp_path, colours):
+    # Two colours: pillow's palette optimisation drops the transparent slot and
+    # finds another; forty: the ordinary case. Identical frames at the start and end.
+    rng = np.random.default_rng(colours)
+    frames = [np.full((30, 40, 3), 255, np.uint8) for _ in range(7)]
+    for i, frame in enumerate(frames[1:-1], start=1):
+        frame[i : i + 9, 2 * i : 2 * i + 11] = rng.integers(0, 256, (colours, 3))[
+            rng.integers(0, colours, (9, 11))
+        ]
+    frames.insert(1, frames[0])
+    durations = [100 + 10 * i for i in range(len(frames))]
+    _reference_gif(frames, durations, tmp_path / "reference.gif")
+    encode.write_gif(frames, durations, tmp_path / "streamed.gif")
+    assert (tmp_path / "streamed.gif").read_bytes() == (tmp_path / "reference.gif").read_bytes()
+
+
+def test_a_single_frame_gif_is_pillows_single_image(tmp_path):
+    frame = np.full((20, 30, 3), 255, np.uint8)
+    frame[5:9] = (0, 114, 178)
+    _reference_gif([frame], [400], tmp_path / "reference.gif")
+    encode.write_gif([frame, frame], [200, 200], tmp_path / "streamed.gif")
+    with Image.open(tmp_path / "streamed.gif") as gif:
+        assert gif.n_frames == 1 and gif.info["duration"] == 400
+        assert np.array_equal(np.asarray(gif.convert("RGB")), frame)
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".apng"])
+def test_webp_and_apng_match_the_gif_frame_for_frame(rendered, suffix):
+    gif_durations, gif_loop = _frames_and_durations(rendered)
+    other = rendered.with_suffix(suffix)
+    assert other in rendered.others
+    durations, loop = _frames_and_durations(other)
+    assert durations == gif_durations and loop == gif_loop == 0
+    assert len(durations) > 3
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".apng"])
+def test_lossless_formats_show_the_rendered_pixels(trace, rendered, suffix):
+    frames = [f for f, _ in render_frames([trace], size=(240, 200))]
+    with Image.open(rendered.with_suffix(suffix)) as image:
+        image.seek(image.n_frames - 1)
+        last = np.asarray(image.convert("RGB"))
+    assert np.array_equal(last, frames[-1])
+
+
+@needs_ffmpeg
+def test_mp4_repeats_frames_to_honour_the_durations(rendered):
+    import imageio.v2 as imageio
+
+    gif_durations, _ = _frames_and_durations(rendered)
+    reader = imageio.get_reader(rendered.with_suffix(".mp4"))
+    try:
+        meta = reader.get_meta_data()
+        count = reader.count_frames()
+        first = reader.get_data(0)
+    finally:
+        reader.close()
+    assert meta["fps"] == writers.MP4Writer.fps and meta["codec"] == "h264"
+    assert "yuv420p" in meta["pix_fmt"]
+    assert count * 1000 / meta["fps"] == sum(gif_durations)
+    assert first.shape == (200, 240, 3)
+
+
+def test_mp4_pads_odd_sizes_to_even():
+    frame = np.zeros((5, 7, 3), np.uint8)
+    assert writers._even(frame).shape == (6, 8, 3)
+    assert writers._even(frame)[-1, -1].tolist() == [255, 255, 255]
+
+
+def test_missing_video_extra_is_a_one_line_error_naming_the_extra(monkeypatch, tmp_path):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "imageio_ffmpeg" else real(name, *a),
+    )
+    with pytest.raises(animate.UserError, match=r"pip install clustergif\[video\]") as error:
+        writers.writer_for(tmp_path / "x.mp4")
+    assert "\n" not in str(error.value)
+
+
+def test_unknown_suffix_exits_2_with_one_line_before_running(tmp_path, capsys, monkeypatch):
+    def no_run(*args, **kwargs):
+        raise AssertionError("the algorithm ran before the suffix was checked")
+
+    monkeypatch.setattr(animate, "run", no_run)
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "kmeans", "--dataset", "blobs", "-o", "x.xyz"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "'.xyz'" in err and ".webp" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_format_in_a_list_is_refused(tmp_path, trace):
+    with pytest.raises(animate.UserError, match="unknown format 'bmp'"):
+        animate.render(trace, tmp_path / "k.gif", formats=["webp", "bmp"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_format_leaves_none_of_the_files(tmp_path, trace, monkeypatch):
+    def broken(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writers.WebPWriter, "finish", broken)
+    with pytest.raises(OSError, match="disk full"):
+        animate.render(trace, tmp_path / "k.gif", size=(240, 200), formats=["apng", "webp"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_run_writes_the_format_of_the_suffix_and_more_formats(tmp_path, capsys):
+    data = ["--dataset", "blobs", "--n-samples", "60", "--size", "240x200"]
+    code = main(["run", "kmeans", *data, "-o", str(tmp_path / "x.webp"), "--format", "apng"])
+    assert code == 0
+    assert "x.apng" in capsys.readouterr().out
+    with Image.open(tmp_path / "x.webp") as webp, Image.open(tmp_path / "x.apng") as apng:
+        assert webp.format == "WEBP" and apng.format == "PNG" and apng.n_frames > 3
+
+
+def test_scene_formats_write_beside_the_output_and_bad_ones_fail_at_load(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(
+        'title = "t"\nformats = ["webp"]\n[data]\nname = "blobs"\nn_samples = 40\n'
+        '[algorithm]\nname = "kmeans"\nn_clusters = 2\n[render]\nsize = [200, 160]\n'
+        "max_frames = 4\n"
+    )
+    written = animate.load_scene(scene).render(tmp_path / "out", formats=["apng"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["s.apng", "s.gif", "s.webp"]
+    assert written.others == [tmp_path / "out" / "s.webp", tmp_path / "out" / "s.apng"]
+    scene.write_text(scene.read_text().replace('["webp"]', '["webm"]'))
+    with pytest.raises(animate.UserError, match=r"s\.toml.*unknown format 'webm'"):
+        animate.load_scene(scene)
+
+
+def test_apng_chunks_are_well_formed(rendered):
+    data = Path(rendered.with_suffix(".apng")).read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()
+    assert data.count(b"fcTL") == int.from_bytes(data[data.index(b"acTL") + 4 :][:4], "big")
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ".apng"])
+def test_a_repeated_frame_lengthens_the_one_before(tmp_path, suffix):
+    a = np.full((16, 24, 3), 255, np.uint8)
+    b = a.copy()
+    b[4:9, 3:20] = (213, 94, 0)
+    path = tmp_path / f"r{suffix}"
+    writers.write(zip([a, a, b, b, b], [100, 200, 300, 40, 60]), [path])
+    assert _frames_and_durations(path) == ([300, 400], 0)
+
+
+def test_describe_says_what_is_shown_and_how_it_ends_with_numbers():
+    X, y = animate.datasets.make("gaussians4", n_samples=300, random_state=0)
+    trace = animate.run("kmeans", X, y=y, n_clusters=4, random_state=0)
+    text = animate.describe(trace)
+    first, last = trace.steps[1].inertia, trace.final.inertia
+    assert text.startswith("K-means asked for 4 clusters on 300 points: converges after ")
+    assert f"{trace.n_iter} iterations with 4 clusters" in text
+    assert f"falls from {first:,.0f} to {last:,.0f}" in text
+    assert "adjusted Rand index" in text
+
+
+def test_describe_counts_noise_and_names_what_differs_between_panels():
+    X, _ = animate.datasets.make("moons", n_samples=200, noise=0.1, random_state=0)
+    loose, tight = animate.run("dbscan", X, eps=0.3), animate.run("dbscan", X, eps=0.1)
+    noise = int((tight.final.labels < 0).sum())
+    text = animate.describe([loose, tight])
+    assert text.startswith("2 clustering animations side by side on the same data.")
+    assert "1. DBSCAN, eps 0.3, on 200 points" in text
+    assert f"{noise} noise points" in text and "ARI" not in text
+
+
+def test_scene_alt_overrides_the_description(tmp_path):
+    scene = tmp_path / "s.toml"
+    scene.write_text(
+        'title = "t"\nalt = "Four clouds, four centres."\n[data]\nname = "blobs"\n'
+        'n_samples = 40\n[algorithm]\nname = "kmeans"\n[render]\nsize = [200, 160]\n'
+        "max_frames = 4\n"
+    )
+    written = animate.load_scene(scene).render(tmp_path)
+    assert written.alt == "Four clouds, four centres."
+    assert 'alt="Four clouds, four centres."' in written._repr_html_()
+
+
+def test_storyboard_draws_first_key_and_last_steps_captioned(tmp_path):
+    from animate.storyboard import FRAME_SIZE
+
+    X, _ = animate.datasets.make("gaussians4", n_samples=200, random_state=0)
+    trace = animate.run("kmeans", X, n_clusters=4, init=X[[0, 1, 2, 3]])
+    assert len(trace.steps) > 6
+    path = animate.storyboard(trace, tmp_path / "board.png", panels=6, cols=3)
+    with Image.open(path) as board:
+        width, height = board.size
+        pixels = np.asarray(board.convert("RGB"))
+    assert width > 3 * FRAME_SIZE[0] and 2 * FRAME_SIZE[1] < height < 3 * FRAME_SIZE[1]
+    # Six pictures: two rows of three with ink in every cell.
+    for row in range(2):
+        for col in range(3):
+            y = 8 + 34 + row * (FRAME_SIZE[1] + 26 + 8)
+            x = 8 + col * (FRAME_SIZE[0] + 8)
+            cell = pixels[y : y + FRAME_SIZE[1], x : x + FRAME_SIZE[0]]
+            assert (cell < 100).any() and (cell == 255).mean() > 0.3
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_key_steps_keep_the_ends_and_the_steps_the_painter_lingers_on():
+    from types import SimpleNamespace
+
+    from animate.storyboard import key_steps
+    from animate.trace import Step
+
+    labels = np.zeros(10, int)
+    moved = labels.copy()
+    moved[:6] = 1
+    steps = [Step(i, "step", moved if i >= 7 else labels, "") for i in range(12)]
+    painter = SimpleNamespace(
+        trace=SimpleNamespace(steps=steps), weight=lambda i: 3.0 if i == 4 else 1.0
+    )
+    assert key_steps(painter, list(range(12)), 4) == [0, 4, 7, 11]
+    assert key_steps(painter, [0, 5, 11], 4) == [0, 5, 11]
+
+
+def test_storyboard_refuses_other_suffixes_and_panel_counts(trace, tmp_path):
+    with pytest.raises(animate.UserError, match=r"board\.png"):
+        animate.storyboard(trace, tmp_path / "board.gif")
+    with pytest.raises(animate.UserError, match="from 2 to 12"):
+        animate.storyboard(trace, tmp_path / "board.png", panels=20)
+
+
+def test_clustergif_storyboard_draws_one_beside_each_scene(tmp_path, capsys, monkeypatch):
+    from helpers import tiny_scene
+
+    tiny_scene(tmp_path / "scenes", "a")
+    tiny_scene(tmp_path / "scenes", "b", dataset="moons")
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "-j", "1", "--storyboard"]) == 0
+    names = sorted(p.name for p in (tmp_path / "output").iterdir())
+    assert names == ["a.gif", "a_storyboard.png", "b.gif", "b_storyboard.png", "index.html"]
