@@ -506,7 +506,13 @@ def test_run_takes_title_caption_durations_and_frame_budget(tmp_path, monkeypatc
 
 def test_run_leaves_unset_timings_to_render(tmp_path, monkeypatch, capsys):
     seen = {}
-    monkeypatch.setattr(RENDER, "compare", lambda traces, path, **kw: seen.update(kw))
+    from animate.display import Animation
+
+    def compare(traces, path, **options):
+        seen.update(options)
+        return Animation(path)
+
+    monkeypatch.setattr(RENDER, "compare", compare)
     args = [
         "run",
         "kmeans",
