@@ -8,7 +8,7 @@ from animate.errors import UserError
 from animate.trace import Trace
 
 
-def run(algorithm, X, *, y=None, **params):
+def run(algorithm, X, *, y=None, data_kind="points", image_shape=None, **params):
     """Run a clustering algorithm step by step and keep every snapshot.
 
     Parameters
@@ -21,6 +21,10 @@ def run(algorithm, X, *, y=None, **params):
         The points to cluster.
     y : array-like of shape (n_samples,), optional
         True labels, if known: colours are then matched to them.
+    data_kind, image_shape : optional
+        What a row of ``X`` is, as a :class:`animate.datasets.Dataset` says
+        (``data.kind``, ``data.image_shape``): a photo's pixels or digits are
+        then drawn as pictures.
     **params
         The algorithm's parameters, named as in scikit-learn (``n_clusters``,
         ``eps``, ``bandwidth``...). Each is checked before the first step.
@@ -38,15 +42,23 @@ def run(algorithm, X, *, y=None, **params):
         raise UserError(f"y has {len(y)} labels for {len(X)} points; give one label per point")
     params = spec.resolve(params, len(X))
     steps, info = collect(spec.func(X, **params))
+    data = {"data_kind": data_kind, "image_shape": image_shape}
     if "best_run" not in info:
-        return Trace(spec.name, X, tuple(steps), params, info["n_iter"], info["converged"], y)
+        n_iter, converged = info["n_iter"], info["converged"]
+        return Trace(spec.name, X, tuple(steps), params, n_iter, converged, y, **data)
     best = info["best_run"]
     runs = tuple(
-        Trace(spec.name, X, tuple(s for s in steps if s.run == r), params, *run, y, (), best)
+        Trace(spec.name, X, _steps_of(steps, r), params, *run, y, (), best, **data)
         for r, run in enumerate(info["runs"])
     )
     kept = runs[best]
-    return Trace(spec.name, X, kept.steps, params, kept.n_iter, kept.converged, y, runs, best)
+    return Trace(
+        spec.name, X, kept.steps, params, kept.n_iter, kept.converged, y, runs, best, **data
+    )
+
+
+def _steps_of(steps, run):
+    return tuple(s for s in steps if s.run == run)
 
 
 def parameters(algorithm):

@@ -366,13 +366,15 @@ def _run(args):
             "columns": args.columns.split(",") if args.columns else None,
         }
     data.update(_pairs(args.data, "--data"))
-    X, y = load_data(data)
     params = _pairs(args.params, "--set")
+    data.update(_data_options(args.dataset, args.algorithm, params))
+    loaded = load_data(data)
+    X, y = loaded
     if args.sweep:
         parameter, values = _sweep(args.sweep)
         trace = animate.sweep(args.algorithm, X, parameter, values, y=y, **params)
     else:
-        trace = animate.run(args.algorithm, X, y=y, **params)
+        trace = animate.run(args.algorithm, X, y=y, **animate.datasets.kind_of(loaded), **params)
     size = _size(args.size) if args.size else None
     written = render(
         trace,
@@ -386,6 +388,19 @@ def _run(args):
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
         print(f"wrote {written} ({len(trace.steps)} steps, {done})")
     return 0
+
+
+def _data_options(dataset, algorithm, params):
+    """The ``--set`` options that belong to the data set (``--set image=my.png``):
+    those it takes and the algorithm does not. They are removed from ``params``."""
+    from animate import datasets
+    from animate.api import parameters
+
+    if dataset not in datasets.PICTURES:
+        return {}
+    algorithm_takes = parameters(algorithm)
+    moved = [k for k in params if k in datasets.options_of(dataset) and k not in algorithm_takes]
+    return {key: params.pop(key) for key in moved}
 
 
 def _sweep(text):

@@ -63,12 +63,13 @@ class PanelSpec:
     sweep: tuple | None = None
 
     def make_trace(self):
-        X, y = load_data(self.data)
+        data = load_data(self.data)
+        X, y = data
         params = dict(self.algorithm)
         name = params.pop("name")
         if self.sweep is not None:
             return sweep(name, X, *self.sweep, y=y, **params)
-        return run(name, X, y=y, **params)
+        return run(name, X, y=y, **datasets.kind_of(data), **params)
 
 
 @dataclass(frozen=True)
