@@ -80,3 +80,138 @@ def test_cli_takes_the_picture_through_set_and_fails_in_one_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "as a picture" in err
     assert not (tmp_path / "bad.gif").exists()
+
+
+# Painters ---------------------------------------------------------------------------------
+
+
+def _photo_trace(k=4, max_pixels=2400, image="china.jpg"):
+    data = datasets.make("photo", image=image, max_pixels=max_pixels)
+    return animate.run("kmeans", data.X, n_clusters=k, **datasets.kind_of(data))
+
+
+def test_pictures_choose_their_painter_by_kind_for_kmeans_and_minibatch():
+    from animate.render.painters import painter_for
+    from animate.render.painters.digits import DigitsPainter
+    from animate.render.painters.kmeans import KMeansPainter
+    from animate.render.painters.photo import PhotoPainter
+
+    assert painter_for("kmeans", "photo") is PhotoPainter
+    assert painter_for("minibatch", "photo") is PhotoPainter
+    assert painter_for("kmeans", "digits") is DigitsPainter
+    assert painter_for("kmeans", "points") is KMeansPainter
+    assert painter_for("kmeans") is KMeansPainter
+
+
+def test_photo_centres_equal_scikit_learns_kmeans_on_the_same_pixels():
+    from sklearn.cluster import KMeans
+
+    trace = _photo_trace(k=8)
+    reference = KMeans(n_clusters=8, random_state=0).fit(trace.X)
+    np.testing.assert_allclose(trace.final.centers, reference.cluster_centers_, atol=1e-9)
+    np.testing.assert_array_equal(trace.final.labels, reference.labels_)
+
+
+def test_recoloured_photo_is_centres_of_labels_pixel_for_pixel():
+    from animate.render.painters.photo import rgb_bytes
+
+    from helpers import paint
+
+    trace = _photo_trace(k=5)
+    painter, frame = paint(trace, size=(800, 440), side=True)
+    shape = (*trace.image_shape, 3)
+    original = frame(0)
+    np.testing.assert_array_equal(painter.image.get_array(), rgb_bytes(trace.X).reshape(shape))
+    box = painter.image.get_window_extent()
+    rows = slice(int(440 - box.y1) + 1, int(440 - box.y0) - 1)
+    cols = slice(int(box.x0) + 1, int(box.x1) - 1)
+    assert len(np.unique(original[rows, cols].reshape(-1, 3), axis=0)) > 50
+    for index in range(1, len(trace.steps)):
+        step = trace.steps[index]
+        image = frame(index)
+        expected = rgb_bytes(step.centers[step.labels]).reshape(shape)
+        np.testing.assert_array_equal(painter.picture(index), expected)
+        np.testing.assert_array_equal(painter.image.get_array(), expected)
+        shown = np.unique(image[rows, cols].reshape(-1, 3), axis=0)
+        np.testing.assert_array_equal(shown, np.unique(expected.reshape(-1, 3), axis=0))
+
+
+def test_the_gif_keeps_every_recoloured_photos_k_colours_exactly(tmp_path):
+    from PIL import ImageSequence
+
+    from animate.render import frames, render
+    from animate.render.painters.photo import rgb_bytes
+
+    trace = _photo_trace(k=12, max_pixels=6000)
+    drawn = [f for f, _ in frames([trace], size=(800, 440), side_panel=True)]
+    with Image.open(render(trace, tmp_path / "p.gif", size=(800, 440))) as gif:
+        decoded = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+    assert len(decoded) == len(drawn)
+    for index in range(1, len(drawn)):
+        centres = rgb_bytes(trace.steps[index].centers)
+        mask = (drawn[index][:, :, None, :] == centres[None, None]).all(-1).any(-1)
+        assert mask.sum() > 6000
+        np.testing.assert_array_equal(decoded[index][mask], drawn[index][mask])
+
+
+def test_compressed_size_is_a_palette_and_an_index_per_pixel():
+    from animate.render.painters.photo import compressed_bytes
+
+    assert compressed_bytes(1000, 16) == 48 + 500
+    assert compressed_bytes(1000, 2) == 6 + 125
+    assert compressed_bytes(1000, 64) == 192 + 750
+
+
+def test_digits_accuracy_and_confusion_equal_scikit_learns_after_matching():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import confusion_matrix
+
+    from animate.metrics import matched_confusion
+
+    X, y = datasets.make("digits")
+    trace = animate.run("kmeans", X, y=y, n_clusters=10, n_init=3)
+    reference = KMeans(n_clusters=10, random_state=0, n_init=3).fit(X)
+    np.testing.assert_array_equal(trace.final.labels, reference.labels_)
+    matrix, accuracy, mapping = matched_confusion(y, trace.final.labels)
+    assert sorted(mapping) == list(range(10))
+    np.testing.assert_array_equal(matrix, confusion_matrix(y, mapping[reference.labels_]))
+    assert accuracy == np.trace(matrix) / len(y) == np.mean(mapping[reference.labels_] == y)
+    # Any other one-to-one pairing of clusters and digits is no better.
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        assert np.mean(rng.permutation(10)[trace.final.labels] == y) <= accuracy
+
+
+def test_matching_leaves_extra_clusters_unmatched():
+    from animate.metrics import matched_confusion
+
+    truth = np.array([0, 0, 1, 1, 1, 0])
+    matrix, accuracy, mapping = matched_confusion(truth, np.array([2, 2, 0, 0, 1, 2]))
+    assert mapping.tolist() == [1, -1, 0]
+    assert matrix.tolist() == [[3, 0], [0, 2]] and accuracy == 5 / 6
+
+
+def test_digits_painter_draws_the_centres_as_pictures_and_the_accuracy_at_the_end():
+    from animate.metrics import matched_confusion
+
+    from helpers import paint
+
+    data = datasets.make("digits")
+    trace = animate.run("kmeans", data.X, y=data.y, n_clusters=10, **datasets.kind_of(data))
+    painter, frame = paint(trace, size=(900, 480), side=True)
+    last = len(trace.steps) - 1
+    for index in (0, last):
+        frame(index)
+        for j, (image, _) in enumerate(painter.pictures):
+            np.testing.assert_array_equal(
+                image.get_array(), trace.steps[index].centers[j].reshape(8, 8)
+            )
+    accuracy = matched_confusion(data.y, trace.final.labels)[1]
+    assert f"accuracy {accuracy:.1%}" in painter.status(last)
+    assert "accuracy" not in painter.status(0)
+    assert painter.matrix.get_visible()
+    np.testing.assert_array_equal(
+        painter.matrix.get_array(), matched_confusion(data.y, trace.final.labels)[0]
+    )
+    frame(0)
+    assert not painter.matrix.get_visible()
