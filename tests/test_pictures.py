@@ -215,3 +215,30 @@ def test_digits_painter_draws_the_centres_as_pictures_and_the_accuracy_at_the_en
     )
     frame(0)
     assert not painter.matrix.get_visible()
+
+
+# Scenes -----------------------------------------------------------------------------------
+
+SCENES = ("colour_quantisation", "colour_k", "digits")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SCENES)
+def test_picture_scenes_render_small_looping_gifs(tmp_path, name):
+    from pathlib import Path
+
+    from PIL import ImageSequence
+
+    from animate.render.painters.photo import rgb_bytes
+
+    scene = animate.load_scene(Path(__file__).resolve().parents[1] / "scenes" / f"{name}.toml")
+    path = scene.render(tmp_path)
+    assert path.stat().st_size < 2_000_000
+    with Image.open(path) as gif:
+        assert gif.info["loop"] == 0
+        last = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)][-1]
+    if name == "colour_quantisation":
+        trace = scene.traces()[0]
+        centres = rgb_bytes(trace.final.centers)
+        shown = (last[:, :, None, :] == centres[None, None]).all(-1)
+        assert shown.any(axis=(0, 1)).all() and shown.any(-1).sum() >= len(trace.X)

@@ -43,7 +43,11 @@ class DigitsPainter(Painter):
         if pictures:
             self.pictures = self._centre_pictures(side, 0.45 if self.match else 0.0)
         else:
-            side.set_title("confusion matrix", fontsize=style.FONT_SIZES["panel"], color=style.INK)
+            side.set_title(
+                "confusion matrix (last frame)",
+                fontsize=style.FONT_SIZES["panel"],
+                color=style.INK,
+            )
         if self.match is not None:
             self.matrix = self._confusion(side, 0.42 if pictures else 0.95)
 
@@ -85,9 +89,12 @@ class DigitsPainter(Painter):
         ax.tick_params(labelsize=style.FONT_SIZES["tick"] - 1, colors=style.MUTED, length=0)
         ax.set_xlabel("cluster, matched", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
         ax.set_ylabel("true digit", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
-        ax.set_title(
-            "confusion matrix (last frame)", fontsize=style.FONT_SIZES["tick"], color=style.MUTED
-        )
+        if self.pictures:
+            ax.set_title(
+                "confusion matrix (last frame)",
+                fontsize=style.FONT_SIZES["tick"],
+                color=style.MUTED,
+            )
         for spine in ax.spines.values():
             spine.set_color(style.GRID)
         self.canvas.animate(image)

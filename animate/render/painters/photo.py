@@ -140,7 +140,7 @@ class PhotoPainter(Painter):
         self.swatches.set_facecolors(np.clip(step.centers, 0, 1))
         to_pixels = self.ax.transData.transform
         for j, label in enumerate(self.counts):
-            text = "" if counts is None else f"{counts[j]:,}"
+            text = "" if counts is None else _count(counts[j])
             (a, y), (b, _) = to_pixels([(edges[j], (y0 + y1) / 2), (edges[j + 1], y0)])
             label.set_text(text if label.font.getlength(text) + 4 <= b - a else "")
             x = (a + b) / 2
@@ -165,6 +165,11 @@ class PhotoPainter(Painter):
         inertia = getattr(step, "inertia", None) if "inertia" in step.fields else None
         score = "" if inertia is None else f" · inertia {format_number(inertia)}"
         return f"iteration {step.iteration} of {self.trace.n_iter} · {shown}{score}"
+
+
+def _count(n):
+    """A pixel count short enough for a narrow swatch: 812, 7.8k."""
+    return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
 def _kb(n_bytes):
