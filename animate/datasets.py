@@ -177,9 +177,42 @@ def _embedded(X, embed, random_state):
         from sklearn.decomposition import PCA
 
         return PCA(n_components=2, random_state=random_state).fit_transform(X)
+    return _cached(f"tsne-{random_state}", X, lambda: _tsne(X, random_state))
+
+
+def _tsne(X, random_state):
     from sklearn.manifold import TSNE
 
     return TSNE(n_components=2, init="pca", random_state=random_state).fit_transform(X)
+
+
+def _cached(name, X, compute):
+    """``compute()``, kept in the user's cache folder: t-SNE of the digits takes 10-100 s.
+
+    The key is the data, ``name`` and scikit-learn's version, so a cached result
+    is the one ``compute`` would give; a folder that cannot be written is skipped.
+    """
+    import hashlib
+    import os
+
+    import sklearn
+
+    key = hashlib.sha256(X.tobytes() + f"{name} {sklearn.__version__}".encode()).hexdigest()
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clustergif"
+    path = folder / f"{name}-{key[:16]}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        pass
+    result = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        from animate.encode import atomic_write
+
+        atomic_write(path, lambda tmp: np.save(tmp, result))
+    except (OSError, UserError):
+        pass
+    return result
 
 
 _MAKERS = {
@@ -250,6 +283,8 @@ def make(name, n_samples=300, random_state=0, **options):
         raise UserError(f"data set {name!r} has no option {unknown[0]!r}; {hint}")
     try:
         made = _MAKERS[name][0](int(n_samples), random_state, **options)
+    except UserError:
+        raise
     except (TypeError, ValueError) as exc:
         raise UserError(f"bad option for data set {name!r}: {exc}") from None
     X, y = made

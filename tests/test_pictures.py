@@ -136,6 +136,22 @@ def test_recoloured_photo_is_centres_of_labels_pixel_for_pixel():
         np.testing.assert_array_equal(shown, np.unique(expected.reshape(-1, 3), axis=0))
 
 
+def test_minibatch_traces_on_a_photo_are_drawn_recoloured_too():
+    from animate.render.painters.photo import PhotoPainter, rgb_bytes
+
+    from helpers import paint
+
+    data = datasets.make("photo", image="flower.jpg", max_pixels=3000)
+    trace = animate.run("minibatch", data.X, n_clusters=6, batch_size=256, **datasets.kind_of(data))
+    painter, frame = paint(trace, size=(800, 440), side=True)
+    assert isinstance(painter, PhotoPainter)
+    last = len(trace.steps) - 1
+    frame(last)
+    expected = rgb_bytes(trace.final.centers[trace.final.labels]).reshape(*data.image_shape, 3)
+    np.testing.assert_array_equal(painter.image.get_array(), expected)
+    assert "6 colours" in painter.status(last) and "original" in painter.status(0)
+
+
 def test_the_gif_keeps_every_recoloured_photos_k_colours_exactly(tmp_path):
     from PIL import ImageSequence
 
@@ -242,3 +258,20 @@ def test_picture_scenes_render_small_looping_gifs(tmp_path, name):
         centres = rgb_bytes(trace.final.centers)
         shown = (last[:, :, None, :] == centres[None, None]).all(-1)
         assert shown.any(axis=(0, 1)).all() and shown.any(-1).sum() >= len(trace.X)
+
+
+def test_tsne_embedding_is_computed_once_and_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.arange(6.0).reshape(3, 2)
+
+    X = np.ones((3, 4))
+    first = datasets._cached("tsne-0", X, compute)
+    again = datasets._cached("tsne-0", X, compute)
+    np.testing.assert_array_equal(first, again)
+    assert len(calls) == 1 and len(list((tmp_path / "clustergif").glob("tsne-0-*.npy"))) == 1
+    datasets._cached("tsne-0", X + 1, compute)
+    assert len(calls) == 2
