@@ -1,15 +1,19 @@
 """Toy data sets and the user's own CSV files, validated at the door.
 
 Every way in returns ``(X, y)``: ``X`` float64 of shape (n_samples, n_features),
-``y`` the true labels (int) or ``None`` when there are none. What :func:`make`
-returns is a :class:`Dataset`, that pair with what a row is: a point ("points"),
-a pixel of a photo ("photo") or a handwritten digit ("digits").
+``y`` the true labels (int) or ``None`` when there are none. :func:`table`
+and :func:`read_csv` keep the names as well (a :class:`Table`): those of the
+features, which label the axes, and those of the classes, for the legend.
+What :func:`make` returns is a :class:`Dataset`, that pair with what a row is:
+a point ("points"), a pixel of a photo ("photo") or a handwritten digit
+("digits"); a Table made from it keeps that too.
 """
 
 from __future__ import annotations
 
 import csv
 import inspect
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,15 +101,6 @@ class Dataset(tuple):
     @property
     def y(self):
         return self[1]
-
-
-def kind_of(data):
-    """``{"data_kind": ..., "image_shape": ...}`` of what a loader returned, for
-    :func:`animate.run`: a plain ``(X, y)`` pair is points."""
-    return {
-        "data_kind": getattr(data, "kind", "points"),
-        "image_shape": getattr(data, "image_shape", None),
-    }
 
 
 SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
@@ -342,6 +337,23 @@ def load_csv(path, columns=None, label_column=None):
     -------
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,) or None
+
+    See Also
+    --------
+    read_csv : the same, keeping the column and class names.
+    """
+    data = read_csv(path, columns, label_column)
+    return data.X, data.y
+
+
+def read_csv(path, columns=None, label_column=None):
+    """:func:`load_csv`, keeping the header's names and the label column's values.
+
+    Returns
+    -------
+    Table
+        ``X``, ``y``, ``feature_names`` (the header's, or None without one) and
+        ``label_names`` (the labels' own text when they are not whole numbers).
     """
     rows = _read_rows(Path(path))
     header = rows[0] if any(not _is_number(cell) for cell in rows[0]) else None
@@ -370,10 +382,142 @@ def load_csv(path, columns=None, label_column=None):
                     "column out with columns=..."
                 )
             X[r, c] = float(cell)
-    y = None
+    y, label_names = None, None
     if label is not None:
-        _, y = np.unique([row[label].strip() for row in body], return_inverse=True)
-    return validate_data(X, what=str(path)), y
+        cells = [row[label].strip() for row in body]
+        whole = all(_is_number(cell) and float(cell).is_integer() for cell in cells)
+        y, label_names = _labels([int(float(c)) for c in cells] if whole else cells, len(body))
+    names = tuple(header[i].strip() for i in features) if header else None
+    return Table(validate_data(X, what=str(path)), y, names, label_names)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Data with its names, as :func:`animate.run` takes it.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of int, shape (n_samples,), or None
+        The true classes, numbered 0, 1, ...  when they had names.
+    feature_names : tuple of str or None
+        A name per column of ``X``.
+    label_names : tuple of str or None
+        ``label_names[k]`` is the name of class ``k``.
+    data_kind, image_shape
+        What a row is, as a :class:`Dataset` says ("points", "photo", "digits").
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None = None
+    feature_names: tuple | None = None
+    label_names: tuple | None = None
+    data_kind: str = "points"
+    image_shape: tuple | None = None
+
+
+def table(data, y=None, columns=None, label_column=None):
+    """A :class:`Table` from an array, a pandas DataFrame or a Table.
+
+    Parameters
+    ----------
+    data : array-like, pandas.DataFrame, Table or Dataset
+        The points. A DataFrame gives its column names to the features; a
+        :class:`Dataset` from :func:`make` what its rows are (a photo's pixels).
+    y : array-like or pandas.Series, optional
+        True labels: whole numbers, or any values (text, categories), which
+        are numbered in sorted order (a categorical's own order) and keep their names.
+    columns : list of str, optional
+        The DataFrame's feature columns; default: all but ``label_column``.
+    label_column : str, optional
+        The DataFrame's column of true labels.
+    """
+    if isinstance(data, Dataset):
+        data = Table(*data, data_kind=data.kind, image_shape=data.image_shape)
+    if isinstance(data, Table):
+        if columns is not None or label_column is not None:
+            raise UserError("columns= and label_column= choose columns of a DataFrame, not a Table")
+        y, label_names = (data.y, data.label_names) if y is None else _labels(y, len(data.X))
+        kind = {"data_kind": data.data_kind, "image_shape": data.image_shape}
+        return Table(data.X, y, data.feature_names, label_names, **kind)
+    if _is_frame(data):
+        return _frame_table(data, y, columns, label_column)
+    if columns is not None or label_column is not None:
+        raise UserError(
+            "columns= and label_column= choose columns of a pandas DataFrame; "
+            "with an array, pass X[:, columns] and y= instead"
+        )
+    X = validate_data(data)
+    y, label_names = _labels(y, len(X))
+    return Table(X, y, label_names=label_names)
+
+
+def _is_frame(data):
+    # No pandas import: it is optional, and only a DataFrame needs it.
+    return type(data).__module__.startswith("pandas") and hasattr(data, "columns")
+
+
+def _frame_table(frame, y, columns, label_column):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    names = [str(c) for c in frame.columns]
+    for key in [*(columns or []), *([] if label_column is None else [label_column])]:
+        if key not in frame.columns:
+            raise UserError(
+                f"the DataFrame has no column {key!r}; its columns are {', '.join(names)}"
+            )
+    if label_column is not None:
+        if y is not None:
+            raise UserError("give the true labels once: as y= or as label_column=, not both")
+        y = frame[label_column]
+    features = (
+        list(columns)
+        if columns is not None
+        else [c for c in frame.columns if label_column is None or c != label_column]
+    )
+    for column in features:
+        dtype = frame[column].dtype
+        if not is_numeric_dtype(dtype) or is_bool_dtype(dtype):
+            raise UserError(
+                f"column {column!r} holds {dtype} values, not numbers; leave it out with "
+                "columns=[...], or name it as label_column= if it holds the classes"
+            )
+    X = frame[features].to_numpy(dtype=np.float64, na_value=np.nan)
+    X = validate_data(X, what="the DataFrame")
+    y, label_names = _labels(y, len(X))
+    return Table(X, y, tuple(str(c) for c in features), label_names)
+
+
+def _labels(y, n_samples):
+    """``(labels, names)``: whole numbers stay as they are (names None); anything else is
+    numbered in sorted order, or a pandas categorical's own order, and keeps its names."""
+    if y is None:
+        return None, None
+    if len(y) != n_samples:
+        raise UserError(f"y has {len(y)} labels for {n_samples} points; give one label per point")
+    categories = getattr(getattr(y, "cat", None), "categories", None)
+    if categories is not None:
+        codes = np.asarray(y.cat.codes, dtype=np.int64)
+        if (codes < 0).any():
+            raise UserError(f"y has a missing label at row {int(np.argmax(codes < 0))}; fill it")
+        return codes, tuple(str(c) for c in categories)
+    values = np.asarray(y)
+    if values.ndim != 1:
+        raise UserError(f"y must be one label per point (1-D), got shape {values.shape}")
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64), None
+    if values.dtype.kind == "f" and np.isfinite(values).all() and (values == values.round()).all():
+        return values.astype(np.int64), None
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        raise UserError(
+            f"y has a missing label at row {int(np.argmax(~np.isfinite(values)))}; fill it"
+        )
+    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise UserError(f"y has a missing label at row {missing[0]}; fill it or drop that row")
+    text = np.array([str(v) for v in values])
+    names, codes = np.unique(text, return_inverse=True)
+    return codes.astype(np.int64), tuple(str(name) for name in names)
 
 
 def _read_rows(path):

@@ -104,6 +104,10 @@ class Trace:
     image_shape : tuple of int or None
         The picture's (height, width) for "photo", one row's (8, 8) for
         "digits"; None otherwise.
+    feature_names : tuple of str or None
+        A name per feature (a DataFrame's or CSV file's columns): they label the axes.
+    label_names : tuple of str or None
+        ``label_names[k]`` names true class ``k`` of ``y`` (the legend's entries).
     """
 
     algorithm: str
@@ -117,6 +121,8 @@ class Trace:
     best_run: int | None = None
     data_kind: str = "points"
     image_shape: tuple | None = None
+    feature_names: tuple | None = None
+    label_names: tuple | None = None
 
     @property
     def final(self) -> Step:
@@ -200,6 +206,8 @@ def _pack(trace, prefix=""):
         "best_run": trace.best_run,
         "data_kind": trace.data_kind,
         "image_shape": trace.image_shape,
+        "feature_names": trace.feature_names,
+        "label_names": trace.label_names,
     }
     return arrays, meta
 
@@ -233,7 +241,13 @@ def _unpack(meta, arrays, prefix):
         meta.get("best_run"),
         meta.get("data_kind", "points"),
         None if meta.get("image_shape") is None else tuple(meta["image_shape"]),
+        _names(meta.get("feature_names")),
+        _names(meta.get("label_names")),
     )
+
+
+def _names(names):
+    return None if names is None else tuple(names)
 
 
 def _jsonable(params):

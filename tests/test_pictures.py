@@ -59,7 +59,7 @@ def test_digits_are_64_pixel_rows_of_8x8_pictures_with_true_labels():
 
 def test_the_data_kind_travels_with_the_trace_through_save_and_load(tmp_path):
     data = datasets.make("photo", image="flower.jpg", max_pixels=600)
-    trace = animate.run("kmeans", data.X, n_clusters=3, **datasets.kind_of(data))
+    trace = animate.run("kmeans", data, n_clusters=3)
     assert (trace.data_kind, trace.image_shape) == ("photo", data.image_shape)
     trace.save(tmp_path / "t.npz")
     back = Trace.load(tmp_path / "t.npz")
@@ -87,7 +87,7 @@ def test_cli_takes_the_picture_through_set_and_fails_in_one_line(tmp_path, capsy
 
 def _photo_trace(k=4, max_pixels=2400, image="china.jpg"):
     data = datasets.make("photo", image=image, max_pixels=max_pixels)
-    return animate.run("kmeans", data.X, n_clusters=k, **datasets.kind_of(data))
+    return animate.run("kmeans", data, n_clusters=k)
 
 
 def test_pictures_choose_their_painter_by_kind_for_kmeans_and_minibatch():
@@ -142,7 +142,7 @@ def test_minibatch_traces_on_a_photo_are_drawn_recoloured_too():
     from helpers import paint
 
     data = datasets.make("photo", image="flower.jpg", max_pixels=3000)
-    trace = animate.run("minibatch", data.X, n_clusters=6, batch_size=256, **datasets.kind_of(data))
+    trace = animate.run("minibatch", data, n_clusters=6, batch_size=256)
     painter, frame = paint(trace, size=(800, 440), side=True)
     assert isinstance(painter, PhotoPainter)
     last = len(trace.steps) - 1
@@ -213,7 +213,7 @@ def test_digits_painter_draws_the_centres_as_pictures_and_the_accuracy_at_the_en
     from helpers import paint
 
     data = datasets.make("digits")
-    trace = animate.run("kmeans", data.X, y=data.y, n_clusters=10, **datasets.kind_of(data))
+    trace = animate.run("kmeans", data, n_clusters=10)
     painter, frame = paint(trace, size=(900, 480), side=True)
     last = len(trace.steps) - 1
     for index in (0, last):

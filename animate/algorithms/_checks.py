@@ -88,15 +88,61 @@ def check_n_clusters(name, value, n_samples):
     return value
 
 
+# What a machine that will not say is assumed to have: little, so that a run
+# refused by mistake is the worst that can happen, never one that swaps.
+FALLBACK_MEMORY = 2 * 2**30
+_MEMINFO = "/proc/meminfo"
+
+
 def available_memory():
-    """Bytes of memory this process can use now (MemAvailable, else total physical memory)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    """Bytes of memory this process can use now.
+
+    Linux: MemAvailable; Windows: the available physical memory; macOS and
+    other Unixes: the physical memory. :data:`FALLBACK_MEMORY` (2 GiB) when
+    none of these answers.
+    """
+    for probe in (_meminfo, _windows, _sysconf):
+        try:
+            found = probe()
+        except (OSError, ValueError, AttributeError):
+            continue
+        if found:
+            return found
+    return FALLBACK_MEMORY
+
+
+def _meminfo():
+    with open(_MEMINFO, encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def _windows():
+    import ctypes
+
+    class MemoryStatus(ctypes.Structure):
+        _fields_ = [
+            ("dwLength", ctypes.c_ulong),
+            ("dwMemoryLoad", ctypes.c_ulong),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatus(dwLength=ctypes.sizeof(MemoryStatus))
+    # ctypes.windll exists on Windows only: elsewhere an AttributeError, next probe.
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.pointer(status)):
+        return None
+    return int(status.ullAvailPhys)
+
+
+def _sysconf():
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 

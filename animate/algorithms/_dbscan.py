@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from animate.algorithms._checks import available_memory
-from animate.algorithms.registry import NONE, Interval, Kind, algorithm
+from animate.algorithms.registry import ANY, NONE, Estimator, Interval, Kind, algorithm
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -72,6 +72,10 @@ class _Event(NamedTuple):
     display="DBSCAN",
     summary="DBSCAN: clusters grow from dense core points; what they never reach is noise",
     order=50,
+    estimator=Estimator(
+        "sklearn.cluster.DBSCAN",
+        {"algorithm": ANY, "leaf_size": ANY, "metric_params": (None,), "n_jobs": ANY},
+    ),
     constraints={
         "eps": Interval(Real, 0, None, closed="right"),
         "min_samples": Interval(Integral, 1, None),

@@ -14,9 +14,11 @@ import numpy as np
 
 from animate.algorithms._checks import check_array, check_float, check_int, check_random_state
 from animate.algorithms.registry import (
+    ANY,
     ARRAY,
     BOOLEAN,
     NONE,
+    Estimator,
     Interval,
     Options,
     algorithm,
@@ -38,6 +40,7 @@ _FEW_WINDOWS = 12
     aliases=("mean_shift",),
     summary="mean shift: windows climb to the densest places; each peak is a cluster",
     order=30,
+    estimator=Estimator("sklearn.cluster.MeanShift", {"n_jobs": ANY}),
     constraints={
         "bandwidth": [NONE, Interval(Real, 0, None, closed="neither")],
         "seeds": [NONE, ARRAY],
