@@ -48,7 +48,12 @@ def run(algorithm, X, *, y=None, columns=None, label_column=None, **params):
         params = {**estimator_params, **params}
     data = table(X, y, columns, label_column)
     X, y = data.X, data.y
-    names = {"feature_names": data.feature_names, "label_names": data.label_names}
+    names = {
+        "feature_names": data.feature_names,
+        "label_names": data.label_names,
+        "data_kind": data.data_kind,
+        "image_shape": data.image_shape,
+    }
     params = spec.resolve(params, len(X))
     steps, info = collect(spec.func(X, **params))
     if "best_run" not in info:

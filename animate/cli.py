@@ -481,8 +481,9 @@ def _run(args):
             "columns": args.columns.split(",") if args.columns else None,
         }
     data.update(_pairs(args.data, "--data"))
-    table = load_data(data)
     params = _pairs(args.params, "--set")
+    data.update(_data_options(args.dataset, args.algorithm, params))
+    table = load_data(data)
     if args.sweep:
         parameter, values = _sweep(args.sweep)
         trace = animate.sweep(args.algorithm, table, parameter, values, **params)
@@ -513,6 +514,19 @@ def _run(args):
 
 
 _RUN_RENDER_OPTIONS = ("step_ms", "first_ms", "hold_ms", "max_frames", "title", "caption")
+
+
+def _data_options(dataset, algorithm, params):
+    """The ``--set`` options that belong to the data set (``--set image=my.png``):
+    those it takes and the algorithm does not. They are removed from ``params``."""
+    from animate import datasets
+    from animate.api import parameters
+
+    if dataset not in datasets.PICTURES:
+        return {}
+    algorithm_takes = parameters(algorithm)
+    moved = [k for k in params if k in datasets.options_of(dataset) and k not in algorithm_takes]
+    return {key: params.pop(key) for key in moved}
 
 
 def _sweep(text):

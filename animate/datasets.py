@@ -4,6 +4,9 @@ Every way in returns ``(X, y)``: ``X`` float64 of shape (n_samples, n_features),
 ``y`` the true labels (int) or ``None`` when there are none. :func:`table`
 and :func:`read_csv` keep the names as well (a :class:`Table`): those of the
 features, which label the axes, and those of the classes, for the legend.
+What :func:`make` returns is a :class:`Dataset`, that pair with what a row is:
+a point ("points"), a pixel of a photo ("photo") or a handwritten digit
+("digits"); a Table made from it keeps that too.
 """
 
 from __future__ import annotations
@@ -71,6 +74,142 @@ def _uniform(n_samples, random_state, n_features=2):
     return rng.uniform(0.0, 1.0, (n_samples, n_features)), None
 
 
+class Dataset(tuple):
+    """``(X, y)``, unpacked as every data set's, that also says what a row is.
+
+    Attributes
+    ----------
+    kind : str
+        "points" (draw rows as points), "photo" (rows are the pixels of one
+        picture, RGB in 0-1) or "digits" (rows are handwritten digits).
+    image_shape : tuple of int or None
+        For "photo", the picture's (height, width): row ``i`` is pixel
+        ``divmod(i, width)``. For "digits" without an embedding, (8, 8): each
+        row is an 8 x 8 picture. None otherwise.
+    """
+
+    def __new__(cls, X, y, kind="points", image_shape=None):
+        data = super().__new__(cls, (X, y))
+        data.kind = kind
+        data.image_shape = None if image_shape is None else tuple(int(v) for v in image_shape)
+        return data
+
+    @property
+    def X(self):
+        return self[0]
+
+    @property
+    def y(self):
+        return self[1]
+
+
+SAMPLE_IMAGES = ("china.jpg", "flower.jpg")
+
+
+def _photo(n_samples, random_state, image="china.jpg", max_pixels=40_000):
+    # n_samples and random_state are unused: the picture decides the pixels.
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 4:
+        raise UserError(f"max_pixels must be a whole number of at least 4, got {max_pixels!r}")
+    picture = _downscaled(_open_image(image), max_pixels)
+    rgb = np.asarray(picture, dtype=np.float64) / 255.0
+    return Dataset(rgb.reshape(-1, 3), None, "photo", rgb.shape[:2])
+
+
+def _open_image(image):
+    """A pillow RGB image: one of scikit-learn's sample images, or the user's own file."""
+    from PIL import Image, UnidentifiedImageError
+
+    if image in SAMPLE_IMAGES:
+        from sklearn.datasets import load_sample_image
+
+        return Image.fromarray(load_sample_image(image))
+    path = Path(str(image))
+    try:
+        with Image.open(path) as opened:
+            return opened.convert("RGB")
+    except FileNotFoundError:
+        raise UserError(
+            f"image {path} does not exist; give a JPEG or PNG file, or one of "
+            f"{', '.join(SAMPLE_IMAGES)}"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        reason = "it is not an image" if isinstance(exc, UnidentifiedImageError) else exc
+        raise UserError(
+            f"cannot read {path} as a picture ({reason}); give a JPEG or PNG file"
+        ) from None
+
+
+def _downscaled(picture, max_pixels):
+    """``picture`` shrunk (aspect kept, box filter) to at most ``max_pixels`` pixels."""
+    width, height = picture.size
+    if width * height <= max_pixels:
+        return picture
+    scale = (max_pixels / (width * height)) ** 0.5
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    from PIL import Image
+
+    return picture.resize(size, Image.Resampling.BOX)
+
+
+DIGIT_EMBEDDINGS = (None, "pca", "tsne")
+
+
+def _digits(n_samples, random_state, embed=None):
+    # n_samples is unused: the 1,797 digits of scikit-learn are the data set.
+    if embed not in DIGIT_EMBEDDINGS:
+        raise UserError(f"embed must be one of none, 'pca', 'tsne', got {embed!r}")
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    if embed is None:
+        return Dataset(digits.data, digits.target, "digits", (8, 8))
+    return Dataset(_embedded(digits.data, embed, random_state), digits.target, "digits")
+
+
+def _embedded(X, embed, random_state):
+    """The 64-pixel digits in 2-D: a representation of the data, not a clustering."""
+    if embed == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=random_state).fit_transform(X)
+    return _cached(f"tsne-{random_state}", X, lambda: _tsne(X, random_state))
+
+
+def _tsne(X, random_state):
+    from sklearn.manifold import TSNE
+
+    return TSNE(n_components=2, init="pca", random_state=random_state).fit_transform(X)
+
+
+def _cached(name, X, compute):
+    """``compute()``, kept in the user's cache folder: t-SNE of the digits takes 10-100 s.
+
+    The key is the data, ``name`` and scikit-learn's version, so a cached result
+    is the one ``compute`` would give; a folder that cannot be written is skipped.
+    """
+    import hashlib
+    import os
+
+    import sklearn
+
+    key = hashlib.sha256(X.tobytes() + f"{name} {sklearn.__version__}".encode()).hexdigest()
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clustergif"
+    path = folder / f"{name}-{key[:16]}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        pass
+    result = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        from animate.encode import atomic_write
+
+        atomic_write(path, lambda tmp: np.save(tmp, result))
+    except (OSError, UserError):
+        pass
+    return result
+
+
 _MAKERS = {
     "blobs": (_blobs, "isotropic Gaussian blobs (options: centers, n_features, cluster_std)"),
     "circles": (_circles, "a small ring inside a large one (options: noise, factor)"),
@@ -81,7 +220,20 @@ _MAKERS = {
     "uniform": (_uniform, "uniform noise, no structure at all (option: n_features)"),
 }
 
+# Point clouds drawn afresh for any n_samples and seed, and pictures, which are what they are.
 DATASETS = tuple(_MAKERS)
+_MAKERS |= {
+    "photo": (
+        _photo,
+        "a photo's pixels in RGB (0-1) (options: image = 'china.jpg', 'flower.jpg' or a "
+        "JPEG/PNG path; max_pixels)",
+    ),
+    "digits": (
+        _digits,
+        "1,797 handwritten 8x8 digits, 64 features (option: embed = 'pca' or 'tsne')",
+    ),
+}
+PICTURES = tuple(name for name in _MAKERS if name not in DATASETS)
 
 
 def describe():
@@ -96,9 +248,10 @@ def make(name, n_samples=300, random_state=0, **options):
     ----------
     name : str
         One of :data:`DATASETS`: "blobs", "circles", "moons", "gaussians4",
-        "aniso", "varied", "uniform".
+        "aniso", "varied", "uniform", "photo", "digits".
     n_samples : int, default=300
-        Number of points.
+        Number of points (not used by "photo" and "digits": the picture and
+        scikit-learn's 1,797 digits decide).
     random_state : int, default=0
         Seed: the same seed gives the same points.
     **options
@@ -107,27 +260,40 @@ def make(name, n_samples=300, random_state=0, **options):
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,) or None
-        The true cluster of every point, when the data set has one.
+    Dataset
+        ``X, y = make(...)``: ``X`` (n_samples, n_features), ``y`` the true
+        cluster of every point or None; ``.kind`` and ``.image_shape`` say
+        what a row is (a pixel of a photo, a digit's picture).
     """
     if name not in _MAKERS:
         raise UserError(
-            f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}, or give a CSV file"
+            f"unknown data set {name!r}; choose one of {', '.join(_MAKERS)}, or give a CSV file"
         )
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise UserError(f"n_samples must be a whole number of at least 2, got {n_samples!r}")
-    maker = _MAKERS[name][0]
-    allowed = list(inspect.signature(maker).parameters)[2:]
+    allowed = options_of(name)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         hint = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
         raise UserError(f"data set {name!r} has no option {unknown[0]!r}; {hint}")
     try:
-        X, y = maker(int(n_samples), random_state, **options)
+        made = _MAKERS[name][0](int(n_samples), random_state, **options)
+    except UserError:
+        raise
     except (TypeError, ValueError) as exc:
         raise UserError(f"bad option for data set {name!r}: {exc}") from None
-    return validate_data(X, what=f"data set {name!r}"), None if y is None else np.asarray(y, int)
+    X, y = made
+    return Dataset(
+        validate_data(X, what=f"data set {name!r}"),
+        None if y is None else np.asarray(y, int),
+        getattr(made, "kind", "points"),
+        getattr(made, "image_shape", None),
+    )
+
+
+def options_of(name):
+    """The options data set ``name`` takes besides n_samples and random_state."""
+    return list(inspect.signature(_MAKERS[name][0]).parameters)[2:]
 
 
 def validate_data(X, what="the data"):
@@ -238,12 +404,16 @@ class Table:
         A name per column of ``X``.
     label_names : tuple of str or None
         ``label_names[k]`` is the name of class ``k``.
+    data_kind, image_shape
+        What a row is, as a :class:`Dataset` says ("points", "photo", "digits").
     """
 
     X: np.ndarray
     y: np.ndarray | None = None
     feature_names: tuple | None = None
     label_names: tuple | None = None
+    data_kind: str = "points"
+    image_shape: tuple | None = None
 
 
 def table(data, y=None, columns=None, label_column=None):
@@ -251,8 +421,9 @@ def table(data, y=None, columns=None, label_column=None):
 
     Parameters
     ----------
-    data : array-like, pandas.DataFrame or Table
-        The points. A DataFrame gives its column names to the features.
+    data : array-like, pandas.DataFrame, Table or Dataset
+        The points. A DataFrame gives its column names to the features; a
+        :class:`Dataset` from :func:`make` what its rows are (a photo's pixels).
     y : array-like or pandas.Series, optional
         True labels: whole numbers, or any values (text, categories), which
         are numbered in sorted order (a categorical's own order) and keep their names.
@@ -261,11 +432,14 @@ def table(data, y=None, columns=None, label_column=None):
     label_column : str, optional
         The DataFrame's column of true labels.
     """
+    if isinstance(data, Dataset):
+        data = Table(*data, data_kind=data.kind, image_shape=data.image_shape)
     if isinstance(data, Table):
         if columns is not None or label_column is not None:
             raise UserError("columns= and label_column= choose columns of a DataFrame, not a Table")
         y, label_names = (data.y, data.label_names) if y is None else _labels(y, len(data.X))
-        return Table(data.X, y, data.feature_names, label_names)
+        kind = {"data_kind": data.data_kind, "image_shape": data.image_shape}
+        return Table(data.X, y, data.feature_names, label_names, **kind)
     if _is_frame(data):
         return _frame_table(data, y, columns, label_column)
     if columns is not None or label_column is not None:

@@ -268,6 +268,47 @@ def _mixture_fit(trace, X):
     return X, log_likelihood, n_parameters
 
 
+def matched_confusion(labels_true, labels_pred):
+    """Clusters matched one to one with classes (the Hungarian method), and how well.
+
+    Each cluster is paired with the class it overlaps most in the best overall
+    pairing (``scipy.optimize.linear_sum_assignment`` on the contingency table),
+    so that a cluster can be read as a class: cluster 3 "is" the digit 7.
+
+    Parameters
+    ----------
+    labels_true : array-like of int, shape (n_samples,)
+        The classes (0..m-1), e.g. the digit each picture shows.
+    labels_pred : array-like of int, shape (n_samples,)
+        The clusters found (0..k-1).
+
+    Returns
+    -------
+    matrix : ndarray of shape (m, m)
+        ``sklearn.metrics.confusion_matrix(labels_true, mapping[labels_pred])``:
+        rows are the true classes, columns the classes the clusters were matched to.
+    accuracy : float
+        Share of samples whose cluster is matched to their class.
+    mapping : ndarray of shape (k,)
+        The class each cluster is matched to (-1 for a cluster left unmatched
+        when there are more clusters than classes; its samples count as wrong).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    truth, pred = np.asarray(labels_true, int), np.asarray(labels_pred, int)
+    m, k = truth.max() + 1, pred.max() + 1
+    table = np.zeros((k, m), int)
+    np.add.at(table, (pred, truth), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    mapping = np.full(k, -1)
+    mapping[rows] = cols
+    matched = mapping[pred]
+    matrix = np.zeros((m, m), int)
+    kept = matched >= 0
+    np.add.at(matrix, (truth[kept], matched[kept]), 1)
+    return matrix, float(np.mean(matched == truth)), mapping
+
+
 # The status line's scores --------------------------------------------------------------
 
 # Short name: (how the status line writes it, what it needs: true labels or the data).

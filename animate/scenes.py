@@ -428,7 +428,7 @@ def load_data(spec):
         path = spec.pop("csv")
         return datasets.read_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
     name = spec.pop("name")
-    return datasets.Table(*datasets.make(name, **spec))
+    return datasets.table(datasets.make(name, **spec))
 
 
 def _table(spec, key, where):

@@ -97,6 +97,13 @@ class Trace:
     best_run : int or None
         Which of the runs the algorithm kept (the same on the trace and on
         each of its runs); None without restarts.
+    data_kind : str
+        What a row of ``X`` is, as :class:`animate.datasets.Dataset` says:
+        "points", "photo" (pixels of one picture) or "digits". Painters are
+        chosen by the algorithm and this kind.
+    image_shape : tuple of int or None
+        The picture's (height, width) for "photo", one row's (8, 8) for
+        "digits"; None otherwise.
     feature_names : tuple of str or None
         A name per feature (a DataFrame's or CSV file's columns): they label the axes.
     label_names : tuple of str or None
@@ -112,6 +119,8 @@ class Trace:
     y: np.ndarray | None = None
     runs: tuple = ()
     best_run: int | None = None
+    data_kind: str = "points"
+    image_shape: tuple | None = None
     feature_names: tuple | None = None
     label_names: tuple | None = None
 
@@ -207,6 +216,8 @@ def _pack(trace, prefix=""):
         "steps": steps,
         "runs": runs,
         "best_run": trace.best_run,
+        "data_kind": trace.data_kind,
+        "image_shape": trace.image_shape,
         "feature_names": trace.feature_names,
         "label_names": trace.label_names,
     }
@@ -240,6 +251,8 @@ def _unpack(meta, arrays, prefix):
         arrays.get(f"{prefix}y"),
         runs,
         meta.get("best_run"),
+        meta.get("data_kind", "points"),
+        None if meta.get("image_shape") is None else tuple(meta["image_shape"]),
         _names(meta.get("feature_names")),
         _names(meta.get("label_names")),
     )

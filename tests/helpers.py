@@ -18,7 +18,7 @@ def paint(trace, size=(400, 400), side=False, indices=None, narrated=True, **opt
 
     ``narrated=False`` paints it as one panel of a grid would be (no legend, no names)."""
     canvas = Canvas(size, side=side)
-    cls = painter_for(trace.algorithm)
+    cls = painter_for(trace.algorithm, trace.data_kind)
     view = View(trace.X)
     box = canvas.panels[0].data.get_position()
     limits = fitted_limits(cls.extent(trace, view), box.height * size[1] / (box.width * size[0]))

@@ -73,7 +73,7 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     """
     from animate.render.painters import painter_for
 
-    side = side_panel and painter_for(trace.algorithm).side_title is not None
+    side = side_panel and painter_for(trace.algorithm, trace.data_kind).side_title is not None
     size = size or (SIDE_SIZE if side else SINGLE_SIZE)
     titles = [title] if title else None
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
@@ -192,7 +192,7 @@ def _painters(traces, canvas, timing, options, narrated):
     from animate.render.names import name_panel
     from animate.render.painters import PanelContext, painter_for
 
-    classes = [painter_for(t.algorithm) for t in traces]
+    classes = [painter_for(t.algorithm, t.data_kind) for t in traces]
     _unused_options(classes, options)
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, focus=[c.focus for c in classes]

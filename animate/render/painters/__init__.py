@@ -19,13 +19,14 @@ def _discover():
     return True
 
 
-def painter_for(algorithm):
-    """The painter class that draws traces of ``algorithm``."""
+def painter_for(algorithm, kind="points"):
+    """The painter class that draws traces of ``algorithm`` on data of ``kind``
+    (a trace's ``data_kind``): one registered for both, else the algorithm's own."""
     _discover()
-    try:
-        return _PAINTERS[algorithm]
-    except KeyError:
-        raise UserError(f"no painter draws {algorithm!r} traces yet") from None
+    painter = _PAINTERS.get((algorithm, kind)) or _PAINTERS.get((algorithm, None))
+    if painter is None:
+        raise UserError(f"no painter draws {algorithm!r} traces yet")
+    return painter
 
 
 __all__ = ["Painter", "PanelContext", "Title", "painter_for", "paints"]

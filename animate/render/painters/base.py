@@ -71,12 +71,18 @@ class ClusterPoints:
 _PAINTERS = {}
 
 
-def paints(algorithm):
-    """Class decorator: the painter draws traces of ``algorithm`` (its canonical name)."""
+def paints(*algorithms, kind=None):
+    """Class decorator: the painter draws traces of ``algorithms`` (canonical names).
+
+    With ``kind`` ("photo", "digits": a trace's ``data_kind``) it draws only
+    traces of that kind of data, and is chosen over the algorithm's own painter
+    for them: ``@paints("kmeans", "minibatch", kind="photo")``.
+    """
 
     def register(cls):
-        cls.algorithm = algorithm
-        _PAINTERS[algorithm] = cls
+        cls.algorithm, cls.kind = algorithms[0], kind
+        for algorithm in algorithms:
+            _PAINTERS[algorithm, kind] = cls
         return cls
 
     return register
