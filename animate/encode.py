@@ -170,7 +170,7 @@ def _far_from(packed, palette):
 def exact_indices(frame, palette):
     """``frame`` as indices of ``palette``: a colour in it exactly maps to itself, any
     other to the nearest through the lookup table."""
-    indices = Quantiser(palette, [frame]).indexed()[0]
+    indices = Quantiser(palette, CellMask().add(frame).occupied).index(frame)
     packed, entries = _packed(frame), _packed(palette)
     order = np.argsort(entries, kind="stable")
     where = np.clip(np.searchsorted(entries[order], packed), 0, len(entries) - 1)
