@@ -18,6 +18,7 @@ from pathlib import Path
 from animate import datasets
 from animate.algorithms import DISPLAY_NAMES, canonical, registry
 from animate.api import parameters, run
+from animate.claims import parse_claims
 from animate.errors import UserError
 from animate.sweep import short, sweep
 
@@ -33,6 +34,7 @@ _TOP_KEYS = {
     "sweep",
     "grid",
     "show",
+    "claims",
 }
 _RENDER_KEYS = {
     "size",
@@ -82,6 +84,7 @@ class Scene:
     panels: tuple
     render_options: dict = field(default_factory=dict)
     show: str = "steps"
+    claims: tuple = ()
 
     def traces(self):
         """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
@@ -89,6 +92,15 @@ class Scene:
         if self.show == "runs":
             return list(traces[0].runs)
         return traces
+
+    def false_claims(self, traces=None):
+        """Each claim of ``[[claims]]`` the runs contradict, as one sentence; empty if all hold."""
+        traces = self.traces() if traces is None else traces
+        out = []
+        for claim in self.claims:
+            for panel, value in claim.check(traces):
+                out.append(f"panel {panel}: {claim.measure} = {value!r}, not {claim.says!r}")
+        return out
 
     def render(self, out_dir="output"):
         """Render the scene to ``out_dir / self.output``; returns the path written."""
@@ -113,19 +125,13 @@ class Scene:
 
 
 def _run_titles(runs):
-    """ "run 2: inertia 651 (best)": each restart with the score its algorithm is judged by."""
-    score = registry.spec(runs[0].algorithm).score
-    values = [getattr(run.final, score) for run in runs]
+    """ "run 2" over "inertia 651, 5 iterations (best)": each restart with its outcome,
+    which the picture reveals in the last frame only (see :func:`animate.render.frames`)."""
     # The algorithm chose its best run; scores alone cannot say which (ties, direction).
     best = runs[0].best_run
     return [
-        f"run {i + 1}: {score.replace('_', ' ')} {_number(v)}" + (" (best)" if i == best else "")
-        for i, v in enumerate(values)
+        f"run {i + 1}\n{{outcome}}" + (" (best)" if i == best else "") for i in range(len(runs))
     ]
-
-
-def _number(value):
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def load_scene(path):
@@ -169,6 +175,8 @@ def load_scene(path):
         raise UserError(f"{where}: show must be 'steps' or 'runs', got {show!r}")
     if show == "runs":
         _check_restarts(panels, where)
+    # Restarts are panels too, as many as the run has: checked when the runs exist.
+    n_panels = len(panels) if show == "steps" else 1000
     return Scene(
         path,
         _text(spec, "title", where),
@@ -177,6 +185,7 @@ def load_scene(path):
         panels,
         render_options,
         show,
+        parse_claims(spec.get("claims", []), n_panels, where),
     )
 
 

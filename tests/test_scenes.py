@@ -419,3 +419,21 @@ def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
     linkages = animate.sweep("agglomerative", X, "linkage", ["ward", "single"], y=y)
     painter, _ = paint(linkages)
     assert str(painter.title()) == "agglomerative clustering, linkage: ward / single"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_scene_states_claims_and_its_runs_keep_them(path):
+    loaded = animate.load_scene(path)
+    assert loaded.claims, f"{path.name} states no [[claims]]"
+    assert loaded.false_claims() == []
+
+
+def test_a_false_claim_is_reported_with_the_value_measured(tmp_path):
+    text = GRID.replace(
+        'title = "grid"',
+        'title = "grid"\n[[claims]]\nsays = "x"\nmeasure = "clusters"\nat_least = 99\n',
+    )
+    loaded = scene(tmp_path, text)
+    failures = loaded.false_claims()
+    assert failures and all("clusters = " in f and "'x'" in f for f in failures)

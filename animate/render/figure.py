@@ -240,6 +240,10 @@ class Canvas:
         self._animated.sort(key=lambda a: a.get_zorder())
         self._background = None
 
+    def restage(self):
+        """Redraw the background on the next frame: after a change to static text."""
+        self._background = None
+
     def set_caption(self, text):
         """Show ``text`` in the caption slot, wrapped to the figure's width."""
         # An average DejaVu Sans character is about 0.55 em wide; sizes are in points.

@@ -163,6 +163,11 @@ class Painter:
         """How long step ``index`` lasts relative to the base step duration."""
         return 1.0
 
+    def caption(self, index):
+        """The caption of step ``index`` when this panel is narrated: by default the
+        step's message; a painter that draws less than the message counts says so."""
+        return self.trace.steps[index].message
+
     def show(self, index):
         """Update the artists to step ``index``."""
         raise NotImplementedError

@@ -150,6 +150,14 @@ class MeanShiftPainter(Painter):
             *self.notes,
         )
 
+    def caption(self, index):
+        message = self.trace.steps[index].message
+        n_windows = len(self.positions[0])
+        if index == 0 and 0 < len(self.shown) < n_windows:
+            # Only some windows are drawn as circles: the caption must not promise more.
+            message += f"; {len(self.shown)} drawn as circles, every window's centre as a dot"
+        return message
+
     def weight(self, index):
         # The merge is one frame that changes a lot: give the eye time to follow it.
         return 2.5 if self.trace.steps[index].phase == "merge" else 1.0
@@ -236,7 +244,7 @@ class MeanShiftPainter(Painter):
     def title(self):
         params = self.trace.params
         if params["seeds"] is not None:
-            seeds = "given seeds"
+            seeds = "given seed" if len(self.positions[0]) == 1 else "given seeds"
         elif params["bin_seeding"]:
             seeds = "bin seeds"
         else:
