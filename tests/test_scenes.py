@@ -1,6 +1,7 @@
 """Scene grammar (panels, grids, sweeps over panels and over time), parameter sweeps
 against scikit-learn, the sweep painter's pixels, titles, ARI and fitted text."""
 
+import functools
 import re
 from pathlib import Path
 
@@ -421,12 +422,49 @@ def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
     assert str(painter.title()) == "agglomerative clustering, linkage: ward / single"
 
 
+@functools.cache
+def _scene_runs(path):
+    loaded = animate.load_scene(path)
+    return loaded, loaded.traces()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_scene_states_claims_and_its_runs_keep_them(path):
-    loaded = animate.load_scene(path)
+    loaded, traces = _scene_runs(path)
     assert loaded.claims, f"{path.name} states no [[claims]]"
-    assert loaded.false_claims() == []
+    assert loaded.false_claims(traces) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
+def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
+    from animate.render import _canvas, _painters, _status
+    from animate.render.timeline import Timing
+
+    loaded, traces = _scene_runs(path)
+    options = dict(loaded.render_options)
+    extra = options.pop("options", {})
+    ari = options.get("ari", False)
+    side = options.get("side_panel", len(traces) == 1)
+    cols = options.get("cols") if len(traces) > 1 else None
+    canvas = _canvas(
+        len(traces),
+        options.get("size"),
+        cols,
+        side,
+        options.get("caption"),
+        options.get("headers"),
+        options.get("row_headers"),
+    )
+    painters = _painters(traces, canvas, Timing(), extra, len(traces) == 1)
+    for painter in painters:
+        label = painter.panel.status
+        for index in sorted(painter.slots):
+            text = _status(painter, index, ari)
+            label.set_text(text)
+            shown = label.get_text().replace("\n", " · ")
+            assert shown.split(" · ") == text.split(" · "), (index, text, label.get_text())
 
 
 def test_a_false_claim_is_reported_with_the_value_measured(tmp_path):

@@ -25,6 +25,10 @@ from animate.errors import UserError
 from animate.render import style
 
 TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX, HEADER_PX = 26, 18, 40, 30, 18
+# A panel's status line may wrap onto this many lines rather than lose a field.
+STATUS_LINES = 2
+# Pixels each further status line takes.
+STATUS_LINE_PX = 14
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,19 @@ class Label:
     ``anchor`` is pillow's: "ma" centres the text horizontally, its top at ``y``.
     """
 
-    def __init__(self, x, y, kind, colour, anchor="ma", width=None):
+    def __init__(self, x, y, kind, colour, anchor="ma", width=None, wrap=False):
         self.xy, self.anchor, self.text, self.width = (x, y), anchor, "", width
         self.fill = tuple(round(255 * c) for c in to_rgb(colour))
         self.font = font(kind)
+        self.wrap = wrap
 
     def set_text(self, text):
         text = str(text)
-        self.text = fit_lines(text, self.font, self.width) if self.width else text
+        if self.width and self.wrap:
+            text = wrap_status(text, self.font, self.width)
+        elif self.width:
+            text = fit_lines(text, self.font, self.width)
+        self.text = text
 
     def get_text(self):
         return self.text
@@ -92,6 +101,23 @@ def font(kind):
 def fit_lines(text, font, width):
     """Every line of ``text`` shortened to ``width`` pixels by :func:`fit_line`."""
     return "\n".join(fit_line(line, font, width) for line in text.split("\n"))
+
+
+def wrap_status(line, font, width, max_lines=STATUS_LINES):
+    """A status line ("iteration 2 of 9 · 3 clusters · 12 noise") broken between its
+    " · " parts onto at most ``max_lines`` lines of ``width`` pixels: no part is
+    dropped while they fit so. Only what still overflows the last line is shortened
+    by :func:`fit_line`."""
+    lines, parts = [], line.split(" · ")
+    while parts and len(lines) < max_lines - 1:
+        take = 1
+        while take < len(parts) and font.getlength(" · ".join(parts[: take + 1])) <= width:
+            take += 1
+        lines.append(" · ".join(parts[:take]))
+        parts = parts[take:]
+    if parts:
+        lines.append(fit_line(" · ".join(parts), font, width))
+    return "\n".join(fit_line(part, font, width) for part in lines)
 
 
 def fit_line(line, font, width):
@@ -171,11 +197,12 @@ class Canvas:
         w, h = self.size
         return self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
 
-    def label(self, x, y, kind, colour, anchor="ma", width=None):
+    def label(self, x, y, kind, colour, anchor="ma", width=None, wrap=False):
         """A :class:`Label` at (x, y) pixels from the top left, redrawn on every frame.
 
-        Its lines are shortened to ``width`` pixels if given."""
-        label = Label(x, y, kind, colour, anchor, width)
+        Its lines are shortened to ``width`` pixels if given (``wrap``: a status
+        line, broken between its parts first, see :func:`wrap_status`)."""
+        label = Label(x, y, kind, colour, anchor, width, wrap)
         self.labels.append(label)
         return label
 
@@ -184,7 +211,7 @@ class Canvas:
         cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         single = rows * cols == 1
         head = 0 if single else PANEL_TITLE_PX
-        foot = 0 if single else STATUS_PX
+        foot = 0 if single else STATUS_PX + (STATUS_LINES - 1) * STATUS_LINE_PX
         panels = []
         for r in range(rows):
             for c in range(cols):
@@ -220,7 +247,7 @@ class Canvas:
                     )
                     panel_title = FittedText(text, "panel", cell_w - 20)
                     status = self.label(
-                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20
+                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20, wrap=True
                     )
                 panels.append(Panel(data, side_ax, panel_title, status))
         return panels
