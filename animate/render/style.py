@@ -14,7 +14,9 @@ CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4
 # Beyond seven clusters colours repeat, so the marker shape tells them apart.
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 UNASSIGNED = "#B8B8B8"
-NOISE = "#8C8C8C"
+# Dark enough to stay >= 20 Delta-E from every cluster colour under simulated
+# deuteranopia, protanopia and tritanopia (tests/test_style.py); #8C8C8C read as green.
+NOISE = "#505050"
 INK = "#222222"
 MUTED = "#666666"
 GRID = "#DDDDDD"
