@@ -17,10 +17,9 @@ from animate.render import style
 from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, paints
 
-# A window is a tool, not a cluster: neutral ink while it climbs (the algorithm knows
-# no clusters yet), so no window is mistaken for the cluster sharing its colour.
-_WINDOW = style.INK
-_FILL_ALPHA = 0.08
+# The colour of a window while it climbs: the algorithm knows no clusters yet.
+_WINDOW = style.CLUSTER_COLOURS[3]
+_FILL_ALPHA = 0.14
 # Up to this many windows, the points inside them are picked out and counted.
 _COUNTED = 3
 # At the merge, each mode says how many windows joined it, if there are this few modes.
@@ -187,7 +186,7 @@ class MeanShiftPainter(Painter):
 
     def _show_climb(self, step, here):
         stopped, dropped = np.asarray(step.stopped), np.asarray(step.dropped)
-        faces = np.where(stopped[:, None], to_rgba(style.MUTED), to_rgba(_WINDOW))
+        faces = np.where(stopped[:, None], to_rgba(style.INK), to_rgba(_WINDOW))
         faces[dropped] = to_rgba(style.UNASSIGNED)
         self.kernels.set_offsets(here)
         self.kernels.set_facecolors(faces)
