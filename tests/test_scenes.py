@@ -436,28 +436,32 @@ def test_every_scene_states_claims_and_its_runs_keep_them(path):
     assert loaded.false_claims(traces) == []
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
-def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
-    from animate.render import _canvas, _painters, _status
+def _staged(path):
+    """The scene's canvas and painters, as its render sets them up, without drawing frames."""
+    from animate.render import _canvas, _painters
     from animate.render.timeline import Timing
 
     loaded, traces = _scene_runs(path)
     options = dict(loaded.render_options)
     extra = options.pop("options", {})
-    ari = options.get("ari", False)
-    side = options.get("side_panel", len(traces) == 1)
-    cols = options.get("cols") if len(traces) > 1 else None
+    single = len(traces) == 1
     canvas = _canvas(
         len(traces),
         options.get("size"),
-        cols,
-        side,
+        None if single else options.get("cols"),
+        options.get("side_panel", single),
         options.get("caption"),
         options.get("headers"),
         options.get("row_headers"),
     )
-    painters = _painters(traces, canvas, Timing(), extra, len(traces) == 1)
+    painters = _painters(traces, canvas, Timing(), extra, single)
+    return canvas, painters, options.get("ari", False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
+def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
+    _, painters, ari = _staged(path)
     for painter in painters:
         label = painter.panel.status
         for index in sorted(painter.slots):
@@ -465,6 +469,26 @@ def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
             label.set_text(text)
             shown = label.get_text().replace("\n", " · ")
             assert shown.split(" · ") == text.split(" · "), (index, text, label.get_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_text_of_every_scene_reads_at_least_11_px_at_blog_width(path):
+    from matplotlib.text import Text
+
+    canvas, painters, _ = _staged(path)
+    for painter in painters:
+        painter.show(painter.ctx.indices[-1])
+    canvas.grab()
+    points_px = canvas.figure.dpi / 72
+    heights = [
+        t.get_fontsize() * points_px
+        for t in canvas.figure.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
+    heights += [label.font.size for label in canvas.labels]
+    smallest = min(heights) * 720 / canvas.size[0]
+    assert smallest >= 11, f"{path.stem}: smallest text {smallest:.1f} px at 720 px wide"
 
 
 def test_a_false_claim_is_reported_with_the_value_measured(tmp_path):

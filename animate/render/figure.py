@@ -29,6 +29,16 @@ TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX, HEADER_PX = 26, 18, 40, 30, 18
 STATUS_LINES = 2
 # Pixels each further status line takes.
 STATUS_LINE_PX = 14
+# Text must stay this many pixels tall when the GIF is shown this wide (a blog column).
+READABLE_PX, BLOG_WIDTH = 11.0, 720
+
+
+def text_scale(width):
+    """How much larger than the style's sizes text (and the room kept for it) is in a
+    GIF ``width`` pixels wide, so that the smallest text still measures
+    ``READABLE_PX`` pixels when the GIF is shown ``BLOG_WIDTH`` wide."""
+    smallest_px = min(style.FONT_SIZES.values()) * style.DPI / 72
+    return max(1.0, READABLE_PX * width / (BLOG_WIDTH * smallest_px))
 
 
 @dataclass(frozen=True)
@@ -47,10 +57,10 @@ class Label:
     ``anchor`` is pillow's: "ma" centres the text horizontally, its top at ``y``.
     """
 
-    def __init__(self, x, y, kind, colour, anchor="ma", width=None, wrap=False):
+    def __init__(self, x, y, kind, colour, anchor="ma", width=None, wrap=False, scale=1.0):
         self.xy, self.anchor, self.text, self.width = (x, y), anchor, "", width
         self.fill = tuple(round(255 * c) for c in to_rgb(colour))
-        self.font = font(kind)
+        self.font = font(kind, scale)
         self.wrap = wrap
 
     def set_text(self, text):
@@ -80,8 +90,8 @@ class Label:
 class FittedText:
     """A matplotlib text whose lines are shortened to ``width`` pixels (see :func:`fit_line`)."""
 
-    def __init__(self, text, kind, width):
-        self.artist, self.font, self.width = text, font(kind), width
+    def __init__(self, text, kind, width, scale=1.0):
+        self.artist, self.font, self.width = text, font(kind, scale), width
 
     def set_text(self, text):
         self.artist.set_text(fit_lines(str(text), self.font, self.width))
@@ -91,10 +101,11 @@ class FittedText:
 
 
 @functools.cache
-def font(kind):
-    """The pillow font matplotlib's DejaVu Sans has at the size of ``kind`` ("status"...)."""
+def font(kind, scale=1.0):
+    """The pillow font matplotlib's DejaVu Sans has at the size of ``kind`` ("status"...),
+    ``scale`` times larger (see :func:`text_scale`)."""
     # Fractional sizes (pillow >= 10.1) measure text exactly as matplotlib sets it.
-    size_px = style.FONT_SIZES[kind] * style.DPI / 72
+    size_px = style.FONT_SIZES[kind] * style.DPI * scale / 72
     return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
 
 
@@ -162,16 +173,20 @@ class Canvas:
     ):
         width, height = check_size(size)
         self.size = (width, height)
+        # Everything matplotlib sizes in points (text, lines, markers) grows with the
+        # dpi: a wide GIF is drawn as if larger, so its text reads at blog width.
+        self.scale = text_scale(width)
+        dpi = style.DPI * self.scale
         self.figure = Figure(
-            figsize=(width / style.DPI, height / style.DPI),
-            dpi=style.DPI,
-            facecolor=style.BACKGROUND,
+            figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=style.BACKGROUND
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self._animated, self._background = [], None
-        top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0) + (HEADER_PX if headers else 0)
-        bottom = CAPTION_PX if caption else 8
-        margin = HEADER_PX if row_headers else 0
+        px = self.px
+        top = px(TITLE_PX) + (px(STATUS_PX) if rows * cols == 1 else 0)
+        top += px(HEADER_PX) if headers else 0
+        bottom = px(CAPTION_PX) if caption else 8
+        margin = px(HEADER_PX) if row_headers else 0
         self.title = self._text(
             width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
         )
@@ -180,18 +195,23 @@ class Canvas:
         self.caption = self.label(width / 2, height - bottom + 8, "caption", style.INK)
         self.panels = self._panels(rows, cols, side, top, bottom, side_ratio, margin)
 
+    def px(self, pixels):
+        """``pixels`` of room for text at the style's size, scaled as the text is."""
+        return pixels * self.scale
+
     def _headers(self, headers, row_headers, grid, top, bottom, margin):
         """Column headings under the title, row headings (turned) down the left margin."""
         (rows, cols), (w, h) = grid, self.size
         cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         kw = {"ha": "center", "weight": "bold", "color": style.INK}
         for c, header in enumerate(headers[:cols]):
-            text = self._text(margin + (c + 0.5) * cell_w, h - TITLE_PX, "panel", va="top", **kw)
-            FittedText(text, "panel", cell_w - 12).set_text(header)
+            x = margin + (c + 0.5) * cell_w
+            text = self._text(x, h - self.px(TITLE_PX), "panel", va="top", **kw)
+            FittedText(text, "panel", cell_w - 12, self.scale).set_text(header)
         for r, header in enumerate(row_headers[:rows]):
             y = h - top - (r + 0.5) * cell_h
             text = self._text(4, y, "panel", va="center", rotation=90, **{**kw, "ha": "left"})
-            FittedText(text, "panel", cell_h - 12).set_text(header)
+            FittedText(text, "panel", cell_h - 12, self.scale).set_text(header)
 
     def _text(self, x, y, kind, **kw):
         w, h = self.size
@@ -202,7 +222,7 @@ class Canvas:
 
         Its lines are shortened to ``width`` pixels if given (``wrap``: a status
         line, broken between its parts first, see :func:`wrap_status`)."""
-        label = Label(x, y, kind, colour, anchor, width, wrap)
+        label = Label(x, y, kind, colour, anchor, width, wrap, self.scale)
         self.labels.append(label)
         return label
 
@@ -210,16 +230,17 @@ class Canvas:
         w, h = self.size
         cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         single = rows * cols == 1
-        head = 0 if single else PANEL_TITLE_PX
-        foot = 0 if single else STATUS_PX + (STATUS_LINES - 1) * STATUS_LINE_PX
+        px = self.px
+        head = 0 if single else px(PANEL_TITLE_PX)
+        foot = 0 if single else px(STATUS_PX + (STATUS_LINES - 1) * STATUS_LINE_PX)
         panels = []
         for r in range(rows):
             for c in range(cols):
                 x0, y0 = margin + c * cell_w, h - top - (r + 1) * cell_h
                 inner_h = cell_h - head - foot - 6
                 # The side panel never takes more than about 40% of a narrow cell.
-                plot_w = min(inner_h * side_ratio, (cell_w - 82) * 0.42)
-                side_w = plot_w + 70 if side else 0
+                plot_w = min(inner_h * side_ratio, (cell_w - px(82)) * 0.42)
+                side_w = plot_w + px(70) if side else 0
                 data_w = min(cell_w - side_w - 12, inner_h)
                 left = x0 + (cell_w - data_w - side_w) / 2
                 data = self._axes(left, y0 + foot + 3, data_w, inner_h)
@@ -228,12 +249,15 @@ class Canvas:
                 side_ax = None
                 if side:
                     side_ax = self._axes(
-                        left + data_w + 66, y0 + foot + 36, side_w - 70, inner_h - 62
+                        left + data_w + px(66),
+                        y0 + foot + px(36),
+                        side_w - px(70),
+                        inner_h - px(62),
                     )
                     side_ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED)
                 if single:
                     panel_title = self.title
-                    status = self.label(w / 2, TITLE_PX + 2, "status", style.MUTED)
+                    status = self.label(w / 2, px(TITLE_PX) + 2, "status", style.MUTED)
                 else:
                     cx = x0 + cell_w / 2
                     text = self._text(
@@ -245,7 +269,7 @@ class Canvas:
                         color=style.INK,
                         linespacing=1.3,
                     )
-                    panel_title = FittedText(text, "panel", cell_w - 20)
+                    panel_title = FittedText(text, "panel", cell_w - 20, self.scale)
                     status = self.label(
                         cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20, wrap=True
                     )
@@ -274,7 +298,7 @@ class Canvas:
     def set_caption(self, text):
         """Show ``text`` in the caption slot, wrapped to the figure's width."""
         # An average DejaVu Sans character is about 0.55 em wide; sizes are in points.
-        em_px = style.FONT_SIZES["caption"] * style.DPI / 72
+        em_px = style.FONT_SIZES["caption"] * style.DPI * self.scale / 72
         chars = max(30, int(self.size[0] / (em_px * 0.55)))
         self.caption.set_text("\n".join(textwrap.wrap(text, chars)[:2]))
 

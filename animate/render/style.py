@@ -26,7 +26,8 @@ HIGHLIGHT = "#000000"
 # Regions (Voronoi cells, windows) are cluster colours this strong over white.
 TINT = 0.18
 
-FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 7}
+# At least 8 points (11 px at 100 dpi): wider GIFs scale them up (figure.text_scale).
+FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 8}
 POINT_SIZE = 16.0
 DPI = 100
 

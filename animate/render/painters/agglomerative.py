@@ -226,7 +226,16 @@ class _Dendrogram:
             bbox={"facecolor": style.BACKGROUND, "edgecolor": "none", "pad": 1.0},
         )
         self.names = [
-            ax.text(0, 0, "", ha="right", va="bottom", fontsize=7, color=style.INK, zorder=4)
+            ax.text(
+                0,
+                0,
+                "",
+                ha="right",
+                va="bottom",
+                fontsize=style.FONT_SIZES["tick"],
+                color=style.INK,
+                zorder=4,
+            )
             for _ in range(2)
         ]
         canvas.animate(self.links, self.latest, self.level, self.label, *self.names)
@@ -239,7 +248,9 @@ class _Dendrogram:
             ax.set_xlabel(f"{self.n} points", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
             return
         ax.set_xticks(np.arange(self.n), [str(i) for i in self.tree.order])
-        ax.tick_params(axis="x", length=0, labelsize=6 if self.n > 16 else style.FONT_SIZES["tick"])
+        # Readable labels of many leaves do not fit side by side: they stand upright.
+        rotation = 90 if self.n > 12 else 0
+        ax.tick_params(axis="x", length=0, labelsize=style.FONT_SIZES["tick"], rotation=rotation)
 
     def show(self, step, slots):
         merges = step.n_merges

@@ -142,7 +142,9 @@ class Painter:
         labels = [trace.steps[i].labels for i in ctx.indices]
         self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
         if self.points_layer:
-            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=point_size(len(self.xy)))
+            # Data points keep their size in pixels when the canvas scales its text up.
+            size = point_size(len(self.xy)) / getattr(ctx.canvas, "scale", 1.0)
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=size)
         panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
