@@ -235,8 +235,16 @@ class HeatMap:
         # Points outside the view have no row; -1 marks them.
         self.position = np.full(len(trace.X), -1)
         self.position[rows.points] = np.arange(n)
+        # Marks fit a matrix cell in pixels, however large the canvas draws its text.
+        scale = getattr(canvas, "scale", 1.0)
         self.marks = ax.scatter(
-            [], [], s=30, linewidths=0.9, edgecolors=style.BACKGROUND, zorder=3, clip_on=False
+            [],
+            [],
+            s=30 / scale**2,
+            linewidths=0.9 / scale,
+            edgecolors=style.BACKGROUND,
+            zorder=3,
+            clip_on=False,
         )
         canvas.animate(self.marks)
         if len(self.frames) > 1:

@@ -221,7 +221,9 @@ class _Dendrogram:
             va="bottom",
             fontsize=style.FONT_SIZES["status"],
             color=style.INK,
-            zorder=4,
+            # Over the level line, under the links: its white ground keeps it legible
+            # and never hides the link just drawn.
+            zorder=1.5,
             # A white ground keeps the label legible where it crosses links.
             bbox={"facecolor": style.BACKGROUND, "edgecolor": "none", "pad": 1.0},
         )

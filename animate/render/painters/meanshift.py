@@ -17,8 +17,11 @@ from animate.render import style
 from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, paints
 
-# The colour of a window while it climbs: the algorithm knows no clusters yet.
-_WINDOW = style.CLUSTER_COLOURS[3]
+# A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
+# no clusters yet), so no window is mistaken for the cluster sharing its colour.
+_WINDOW = style.MUTED
+# Trails are drawn in ink, darker than the windows they leave behind.
+_TRAIL = style.INK
 _FILL_ALPHA = 0.14
 # Up to this many windows, the points inside them are picked out and counted.
 _COUNTED = 3
@@ -169,7 +172,7 @@ class MeanShiftPainter(Painter):
         self.trails.set_segments(self.positions[: index + 1].transpose(1, 0, 2))
         # Once the windows have stopped, many trails step back behind the modes; a
         # lone window's path is the story, so it stays.
-        trail_colour = style.MUTED if climbing or self.counted else style.GRID
+        trail_colour = _TRAIL if climbing or self.counted else style.GRID
         self.trails.set_color(trail_colour)
         past = self.positions[: index + 1].reshape(-1, 2)
         self.stops.set_data(past[:, 0], past[:, 1])
