@@ -35,6 +35,7 @@ _TOP_KEYS = {
     "grid",
     "show",
     "claims",
+    "blog",
 }
 _RENDER_KEYS = {
     "size",
@@ -85,6 +86,7 @@ class Scene:
     render_options: dict = field(default_factory=dict)
     show: str = "steps"
     claims: tuple = ()
+    blog: tuple = ()
 
     def traces(self):
         """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
@@ -186,7 +188,19 @@ def load_scene(path):
         render_options,
         show,
         parse_claims(spec.get("claims", []), n_panels, where),
+        _blog(spec, path, where),
     )
+
+
+def _blog(spec, path, where):
+    """The scene files that show this one at blog width (720 px), when it is too wide."""
+    names = spec.get("blog", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise UserError(f"{where}: blog must be a list of scene file names")
+    missing = [n for n in names if not (path.parent / n).is_file()]
+    if missing:
+        raise UserError(f"{where}: blog names {missing[0]!r}, which is not a file beside it")
+    return tuple(path.parent / n for n in names)
 
 
 def _panels(spec, where):

@@ -476,6 +476,13 @@ def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
 def test_every_text_of_every_scene_reads_at_least_11_px_at_blog_width(path):
     from matplotlib.text import Text
 
+    loaded, _ = _scene_runs(path)
+    if loaded.blog:
+        # Too wide a grid for a blog column: its blog versions are checked in its place.
+        assert all(
+            animate.load_scene(blog).render_options["size"][0] <= 720 for blog in loaded.blog
+        )
+        return
     canvas, painters, _ = _staged(path)
     for painter in painters:
         painter.show(painter.ctx.indices[-1])

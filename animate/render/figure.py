@@ -33,12 +33,20 @@ STATUS_LINE_PX = 14
 READABLE_PX, BLOG_WIDTH = 11.0, 720
 
 
-def text_scale(width):
+# A column narrower than this (at the style's text size) cannot hold a status line.
+MIN_CELL_PX = 240
+
+
+def text_scale(width, cols=1):
     """How much larger than the style's sizes text (and the room kept for it) is in a
     GIF ``width`` pixels wide, so that the smallest text still measures
-    ``READABLE_PX`` pixels when the GIF is shown ``BLOG_WIDTH`` wide."""
+    ``READABLE_PX`` pixels when the GIF is shown ``BLOG_WIDTH`` wide.
+
+    Never so large that a column of ``cols`` holds less than ``MIN_CELL_PX`` of
+    text: a grid that wide needs a blog version with fewer columns instead."""
     smallest_px = min(style.FONT_SIZES.values()) * style.DPI / 72
-    return max(1.0, READABLE_PX * width / (BLOG_WIDTH * smallest_px))
+    wanted = READABLE_PX * width / (BLOG_WIDTH * smallest_px)
+    return max(1.0, min(wanted, width / cols / MIN_CELL_PX))
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,7 @@ class Canvas:
         self.size = (width, height)
         # Everything matplotlib sizes in points (text, lines, markers) grows with the
         # dpi: a wide GIF is drawn as if larger, so its text reads at blog width.
-        self.scale = text_scale(width)
+        self.scale = text_scale(width, cols)
         dpi = style.DPI * self.scale
         self.figure = Figure(
             figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=style.BACKGROUND

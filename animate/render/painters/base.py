@@ -202,6 +202,57 @@ class Title:
         return ", ".join([self.name, *self.parameters])
 
 
+def add_key(ax, canvas, xy, entries):
+    """A compact legend of ``entries`` (label, marker, size, face, edge, extra Line2D
+    keywords) in the corner of ``ax`` with the fewest of the points ``xy``."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker=marker,
+            markersize=size,
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            label=label,
+            **extra,
+        )
+        for label, marker, size, face, edge, extra in entries
+    ]
+    legend = ax.legend(
+        handles=handles,
+        loc=emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        fontsize=style.FONT_SIZES["tick"],
+        frameon=True,
+        framealpha=1.0,
+        edgecolor=style.GRID,
+        labelcolor=style.INK,
+        handletextpad=0.3,
+        borderpad=0.5,
+    )
+    legend.set_zorder(5)
+    # Over the animated artists, which are drawn after the cached background.
+    canvas.animate(legend)
+    return legend
+
+
+def emptiest_corner(xy, xlim, ylim):
+    """The corner of the axes with the fewest points, for a legend.
+
+    matplotlib's ``loc="best"`` does this search at every draw: far too slow
+    for a legend redrawn on every frame over thousands of points.
+    """
+    u = (xy[:, 0] - xlim[0]) / (xlim[1] - xlim[0])
+    v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
+    corners = {
+        "upper right": (u > 0.55) & (v > 0.65),
+        "upper left": (u < 0.45) & (v > 0.65),
+        "lower left": (u < 0.45) & (v < 0.35),
+        "lower right": (u > 0.55) & (v < 0.35),
+    }
+    return min(corners, key=lambda name: np.count_nonzero(corners[name]))
+
+
 def score_curve(side):
     """The score-per-iteration line and its current-value dot, added to the side axes."""
     curve = side.add_line(Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3))

@@ -13,6 +13,7 @@ from animate.render import style
 from animate.render.painters.base import (
     Painter,
     Title,
+    add_key,
     format_number,
     paints,
     point_size,
@@ -77,7 +78,23 @@ class EMPainter(Painter):
             for slot in self.component_slots
         ]
         canvas.animate(*(e for rings in self.ellipses for e in rings), *self.means)
+        if ctx.narrated:
+            self._key()
         self._setup_side()
+
+    def _key(self):
+        colour = style.cluster_colour(self.component_slots[0])
+        ring = {"markeredgewidth": 1.0}
+        add_key(
+            self.ax,
+            self.canvas,
+            self.xy,
+            [
+                ("rings: 1, 2, 3 standard deviations", "o", 11, "none", style.INK, ring),
+                ("point sure of its Gaussian", "o", 6, colour, colour, {}),
+                ("pale: undecided", "o", 6, style.tint(colour, 0.3), style.tint(colour, 0.3), {}),
+            ],
+        )
 
     def _ellipse(self, slot, ring):
         colour = to_rgb(style.cluster_colour(slot))

@@ -15,7 +15,7 @@ from matplotlib.patheffects import withStroke
 from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
-from animate.render.painters.base import Painter, Title, paints
+from animate.render.painters.base import Painter, Title, add_key, paints
 
 # A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
 # no clusters yet), so no window is mistaken for the cluster sharing its colour.
@@ -64,6 +64,21 @@ class MeanShiftPainter(Painter):
         self.counted = len(self.positions[0]) <= _COUNTED
         self.compact = ctx.n_panels > 1
         self._make_artists()
+        if ctx.narrated:
+            self._key()
+
+    def _key(self):
+        dashed = {"markeredgewidth": 1.2}
+        add_key(
+            self.ax,
+            self.canvas,
+            self.xy,
+            [
+                ("window, radius = bandwidth", "o", 11, to_rgba(_WINDOW, _FILL_ALPHA), _WINDOW, {}),
+                ("dashed outline: stopped", "o", 11, "none", to_rgba(_WINDOW, 0.55), dashed),
+                ("mode", "*", 12, style.CLUSTER_COLOURS[0], style.HIGHLIGHT, {}),
+            ],
+        )
 
     @classmethod
     def extent(cls, trace, view):
