@@ -175,7 +175,10 @@ class AffinityPainter(Painter):
     def status(self, index):
         step = self.trace.steps[index]
         if index == len(self.trace.steps) - 1:
-            return ("converged: " if self.trace.converged else "") + self.outcome()
+            # Parts, not one long phrase: a narrow panel wraps them rather than cut one.
+            clusters = _clusters(self.trace.final.n_exemplars)
+            state = "converged" if self.trace.converged else "not converged"
+            return f"{state} · {clusters} · {self.trace.n_iter} iterations"
         count = step.n_exemplars
         found = f"{count} exemplar{'s' * (count != 1)}" if count else "no exemplar yet"
         return f"iteration {step.iteration} of {self.trace.n_iter} · {found}"
