@@ -62,7 +62,8 @@ def test_a_stopped_window_loses_its_fill_and_its_dot_turns_dark(window):
 
 
 def test_points_are_grey_until_assigned_and_modes_take_their_cluster_colour(clouds):
-    painter, frame = paint(clouds)
+    # As a grid panel: without the key, whose grey handles would count as grey points.
+    painter, frame = paint(clouds, narrated=False)
     merge, assign = len(clouds.steps) - 2, len(clouds.steps) - 1
     before, merged, after = frame(0), frame(merge), frame(assign)
     grey = rgb(style.UNASSIGNED)
@@ -173,3 +174,14 @@ def test_single_window_scenes_last_one_step_per_shift_and_pause_on_the_merge(ren
 def test_rendering_a_scene_twice_gives_the_same_bytes(rendered, tmp_path):
     again = load_scene(SCENES / "meanshift_window.toml").render(tmp_path)
     assert again.read_bytes() == rendered["meanshift_window"].read_bytes()
+
+
+def test_many_windows_get_a_key_a_lone_window_and_grid_panels_do_not(clouds, window):
+    def labels(painter):
+        legend = painter.ax.get_legend()
+        return [t.get_text() for t in legend.get_texts()] if legend else []
+
+    assert "dashed outline: stopped" in labels(paint(clouds)[0])
+    assert "mode" in labels(paint(clouds)[0])
+    assert labels(paint(clouds, narrated=False)[0]) == []
+    assert labels(paint(window)[0]) == []

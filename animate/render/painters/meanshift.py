@@ -64,15 +64,18 @@ class MeanShiftPainter(Painter):
         self.counted = len(self.positions[0]) <= _COUNTED
         self.compact = ctx.n_panels > 1
         self._make_artists()
-        if ctx.narrated:
+        # A lone window's story is told by the caption; many windows need a key.
+        if ctx.narrated and not self.counted:
             self._key()
 
     def _key(self):
         dashed = {"markeredgewidth": 1.2}
+        # The key goes where neither points nor windows ever are.
+        occupied = np.vstack([self.xy, self.positions.reshape(-1, 2)])
         add_key(
             self.ax,
             self.canvas,
-            self.xy,
+            occupied,
             [
                 ("window, radius = bandwidth", "o", 11, to_rgba(_WINDOW, _FILL_ALPHA), _WINDOW, {}),
                 ("dashed outline: stopped", "o", 11, "none", to_rgba(_WINDOW, 0.55), dashed),
