@@ -185,3 +185,11 @@ def test_many_windows_get_a_key_a_lone_window_and_grid_panels_do_not(clouds, win
     assert "mode" in labels(paint(clouds)[0])
     assert labels(paint(clouds, narrated=False)[0]) == []
     assert labels(paint(window)[0]) == []
+
+
+def test_goal_insets_the_true_groups_in_their_colours(clouds):
+    painter = paint(clouds, goal=True)[0]
+    (inset,) = painter.ax.child_axes
+    assert inset.get_title(loc="left") == "goal"
+    assert len(inset.lines) == len(np.unique(clouds.y))
+    assert not paint(clouds)[0].ax.child_axes

@@ -253,6 +253,33 @@ def emptiest_corner(xy, xlim, ylim):
     return min(corners, key=lambda name: np.count_nonzero(corners[name]))
 
 
+def draw_goal(ax, xy, truth):
+    """A small inset in the top left corner of ``ax``: the points coloured by their
+    true groups, so that a wrong answer beside it reads as wrong. Drawn once."""
+    inset = ax.inset_axes((0.0, 0.74, 0.26, 0.26))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlim(ax.get_xlim())
+    inset.set_ylim(ax.get_ylim())
+    inset.set_facecolor(style.BACKGROUND)
+    inset.set_zorder(6)
+    for spine in inset.spines.values():
+        spine.set_color(style.MUTED)
+    groups = np.unique(truth)
+    for slot, group in enumerate(groups):
+        part = xy[truth == group]
+        inset.plot(
+            part[:, 0],
+            part[:, 1],
+            ls="none",
+            marker="o",
+            markersize=1.2,
+            color=style.cluster_colour(slot),
+        )
+    inset.set_title("goal", fontsize=style.FONT_SIZES["tick"], color=style.INK, pad=2, loc="left")
+    return inset
+
+
 def score_curve(side):
     """The score-per-iteration line and its current-value dot, added to the side axes."""
     curve = side.add_line(Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3))

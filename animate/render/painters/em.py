@@ -14,6 +14,7 @@ from animate.render.painters.base import (
     Painter,
     Title,
     add_key,
+    draw_goal,
     format_number,
     paints,
     point_size,
@@ -51,7 +52,7 @@ class EMPainter(Painter):
     identity = True
     side_title = "log-likelihood lower bound per point"
 
-    def __init__(self, trace, ctx):
+    def __init__(self, trace, ctx, *, goal=False):
         super().__init__(trace, ctx)
         canvas, view, indices = ctx.canvas, ctx.view, ctx.indices
         self.k = len(trace.final.means)
@@ -80,6 +81,8 @@ class EMPainter(Painter):
         canvas.animate(*(e for rings in self.ellipses for e in rings), *self.means)
         if ctx.narrated:
             self._key()
+        if goal and trace.y is not None:
+            draw_goal(self.ax, self.xy, trace.y)
         self._setup_side()
 
     def _key(self):

@@ -15,7 +15,7 @@ from matplotlib.patheffects import withStroke
 from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
-from animate.render.painters.base import Painter, Title, add_key, paints
+from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
 
 # A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
 # no clusters yet), so no window is mistaken for the cluster sharing its colour.
@@ -42,11 +42,14 @@ class MeanShiftPainter(Painter):
         trail and its centre dot. With more windows than this, a spread of them
         is chosen: one per mode (strongest first), then the seeds farthest from
         those already chosen. After the merge the discs sit on the strongest modes.
+    goal : bool, default=False
+        Show the true groups in a small inset (data with true labels), so a
+        wrong answer reads as wrong.
     """
 
     points_layer = True
 
-    def __init__(self, trace, ctx, *, max_discs=12):
+    def __init__(self, trace, ctx, *, max_discs=12, goal=False):
         super().__init__(trace, ctx)
         view = ctx.view
         steps = trace.steps
@@ -67,6 +70,8 @@ class MeanShiftPainter(Painter):
         # A lone window's story is told by the caption; many windows need a key.
         if ctx.narrated and not self.counted:
             self._key()
+        if goal and trace.y is not None:
+            draw_goal(self.ax, self.xy, trace.y)
 
     def _key(self):
         dashed = {"markeredgewidth": 1.2}
