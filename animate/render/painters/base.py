@@ -253,9 +253,9 @@ def emptiest_corner(xy, xlim, ylim):
     return min(corners, key=lambda name: np.count_nonzero(corners[name]))
 
 
-def draw_goal(ax, xy, truth):
+def draw_goal(ax, canvas, xy, truth):
     """A small inset in the top left corner of ``ax``: the points coloured by their
-    true groups, so that a wrong answer beside it reads as wrong. Drawn once."""
+    true groups, so that a wrong answer beside it reads as wrong."""
     inset = ax.inset_axes((0.0, 0.74, 0.26, 0.26))
     inset.set_xticks([])
     inset.set_yticks([])
@@ -277,6 +277,8 @@ def draw_goal(ax, xy, truth):
             color=style.cluster_colour(slot),
         )
     inset.set_title("goal", fontsize=style.FONT_SIZES["tick"], color=style.INK, pad=2, loc="left")
+    # Redrawn over the animated regions and ellipses, which would otherwise cover it.
+    canvas.animate(inset)
     return inset
 
 

@@ -82,7 +82,7 @@ class EMPainter(Painter):
         if ctx.narrated:
             self._key()
         if goal and trace.y is not None:
-            draw_goal(self.ax, self.xy, trace.y)
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
 
     def _key(self):

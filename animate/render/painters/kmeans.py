@@ -59,7 +59,7 @@ class KMeansPainter(Painter):
         ]
         canvas.animate(*self.trails, *self.crosses)
         if goal and trace.y is not None:
-            draw_goal(self.ax, self.xy, trace.y)
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
 
     @classmethod

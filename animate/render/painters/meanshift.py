@@ -71,7 +71,7 @@ class MeanShiftPainter(Painter):
         if ctx.narrated and not self.counted:
             self._key()
         if goal and trace.y is not None:
-            draw_goal(self.ax, self.xy, trace.y)
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
 
     def _key(self):
         dashed = {"markeredgewidth": 1.2}
