@@ -18,6 +18,7 @@ from pathlib import Path
 from animate import datasets
 from animate.algorithms import DISPLAY_NAMES, canonical, registry
 from animate.api import parameters, run
+from animate.claims import parse_claims
 from animate.errors import UserError
 from animate.metrics import status_metrics
 from animate.sweep import short, sweep
@@ -37,6 +38,8 @@ _TOP_KEYS = {
     "formats",
     "alt",
     "order",
+    "claims",
+    "blog",
 }
 _RENDER_KEYS = {
     "size",
@@ -90,6 +93,8 @@ class Scene:
     formats: tuple = ()
     alt: str | None = None
     order: float | None = None
+    claims: tuple = ()
+    blog: tuple = ()
 
     def __repr__(self):
         kind = f"{len(self.panels)} panels" if len(self.panels) > 1 else "1 panel"
@@ -101,6 +106,15 @@ class Scene:
         if self.show == "runs":
             return list(traces[0].runs)
         return traces
+
+    def false_claims(self, traces=None):
+        """Each claim of ``[[claims]]`` the runs contradict, as one sentence; empty if all hold."""
+        traces = self.traces() if traces is None else traces
+        out = []
+        for claim in self.claims:
+            for panel, value in claim.check(traces):
+                out.append(f"panel {panel}: {claim.measure} = {value!r}, not {claim.says!r}")
+        return out
 
     def render(self, out_dir="output", formats=(), storyboard=False):
         """Render the scene to ``out_dir / self.output``, and beside it one file per
@@ -143,19 +157,13 @@ def storyboard_path(output):
 
 
 def _run_titles(runs):
-    """ "run 2: inertia 651 (best)": each restart with the score its algorithm is judged by."""
-    score = registry.spec(runs[0].algorithm).score
-    values = [getattr(run.final, score) for run in runs]
+    """ "run 2" over "inertia 651, 5 iterations (best)": each restart with its outcome,
+    which the picture reveals in the last frame only (see :func:`animate.render.frames`)."""
     # The algorithm chose its best run; scores alone cannot say which (ties, direction).
     best = runs[0].best_run
     return [
-        f"run {i + 1}: {score.replace('_', ' ')} {_number(v)}" + (" (best)" if i == best else "")
-        for i, v in enumerate(values)
+        f"run {i + 1}\n{{outcome}}" + (" (best)" if i == best else "") for i in range(len(runs))
     ]
-
-
-def _number(value):
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def load_scene(path):
@@ -201,6 +209,8 @@ def load_scene(path):
         raise UserError(f"{where}: show must be 'steps' or 'runs', got {show!r}")
     if show == "runs":
         _check_restarts(panels, where)
+    # Restarts are panels too, as many as the run has: checked when the runs exist.
+    n_panels = len(panels) if show == "steps" else 1000
     return Scene(
         path,
         _text(spec, "title", where),
@@ -212,6 +222,8 @@ def load_scene(path):
         _formats(spec, where),
         _text(spec, "alt", where) if "alt" in spec else None,
         _order(spec, where),
+        parse_claims(spec.get("claims", []), n_panels, where),
+        _blog(spec, path, where),
     )
 
 
@@ -244,6 +256,17 @@ def _order(spec, where):
     if order is not None and (isinstance(order, bool) or not isinstance(order, int | float)):
         raise UserError(f"{where}: order must be a number (the gallery sorts by it), got {order!r}")
     return order
+
+
+def _blog(spec, path, where):
+    """The scene files that show this one at blog width (720 px), when it is too wide."""
+    names = spec.get("blog", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise UserError(f"{where}: blog must be a list of scene file names")
+    missing = [n for n in names if not (path.parent / n).is_file()]
+    if missing:
+        raise UserError(f"{where}: blog names {missing[0]!r}, which is not a file beside it")
+    return tuple(path.parent / n for n in names)
 
 
 def _panels(spec, where):

@@ -110,3 +110,14 @@ def test_bad_parameters_raise_one_user_error(params, fragment):
         animate.run("kmeans", X, **params)
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_an_update_that_relocates_an_empty_cluster_says_so():
+    # scenes/kmeans.toml: the fourth centre starts with no point nearer to it than another.
+    X, _ = animate.datasets.make("gaussians4", n_samples=600, random_state=0)
+    init = [[0.0, 0.0], [1.5, 1.0], [3.0, -0.5], [0.5, 2.5]]
+    steps = list(animate.run("kmeans", X, n_clusters=4, init=init).steps)
+    moved = [s for s in steps if s.phase == "update" and len(s.relocated)]
+    assert len(moved) == 1 and "farthest" in moved[0].message
+    assert all("farthest" not in s.message for s in steps if s is not moved[0])
+    assert all(len(s.relocated) == 0 for s in steps if s is not moved[0])

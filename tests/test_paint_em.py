@@ -181,3 +181,12 @@ def test_scenes_loop_within_size_and_duration(scene_gifs, name):
 def test_rendering_a_scene_twice_gives_the_same_bytes(scene_gifs, tmp_path):
     again = load_scene(SCENE_DIR / "em_vs_kmeans.toml").render(tmp_path)
     assert again.read_bytes() == scene_gifs["em_vs_kmeans"].read_bytes()
+
+
+def test_a_narrated_panel_keys_the_rings_and_the_pale_points():
+    X, y = animate.datasets.make("blobs", n_samples=90, centers=3, random_state=0)
+    trace = animate.run("em", X, y=y, n_components=3)
+    texts = [t.get_text() for t in paint_alone(trace)[0].ax.get_legend().get_texts()]
+    assert texts[0].startswith("rings: 1, 2, 3 standard deviations")
+    assert any("pale" in t for t in texts)
+    assert paint_alone(trace, narrated=False)[0].ax.get_legend() is None

@@ -71,8 +71,9 @@ def kmeans(
     ------
     Step
         Phases "init", then "assign" and "update" per iteration; fields
-        ``centers`` (k, d), ``inertia`` (None before the first assignment) and
-        ``run`` (which initialisation, from 0).
+        ``centers`` (k, d), ``inertia`` (None before the first assignment),
+        ``run`` (which initialisation, from 0) and ``relocated`` (the empty
+        clusters whose centre this update moved to a far point; empty otherwise).
 
     Returns
     -------
@@ -109,11 +110,18 @@ def kmeans(
 
 
 def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
-    def snapshot(iteration, phase, labels, message, centers):
+    def snapshot(iteration, phase, labels, message, centers, relocated=()):
         # The data is centred for accuracy; snapshots show the centres in place.
         inertia = None if phase == "init" else _inertia(Xc, centers, labels)
         return Step(
-            iteration, phase, labels, message, centers=centers + mean, inertia=inertia, run=run
+            iteration,
+            phase,
+            labels,
+            message,
+            centers=centers + mean,
+            inertia=inertia,
+            run=run,
+            relocated=np.asarray(relocated, dtype=np.int64),
         )
 
     labels_old = np.full(len(Xc), -1)
@@ -131,16 +139,12 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
         yield snapshot(iteration, "assign", labels, message, centers)
         if strict:
             break
-        new_centers = _means(Xc, centers, labels)
+        new_centers, relocated = _means(Xc, centers, labels)
         shift = float(((new_centers - centers) ** 2).sum())
         centers = new_centers
         converged = shift <= tol
-        message = (
-            "Update: the centres barely moved, so k-means stops here"
-            if converged
-            else "Update: each centre moves to the mean of its points"
-        )
-        yield snapshot(iteration, "update", labels, message, centers)
+        message = _update_text(converged, len(relocated))
+        yield snapshot(iteration, "update", labels, message, centers, relocated)
         if converged:
             break
         labels_old = labels
@@ -170,24 +174,42 @@ def _means(Xc, centers_old, labels):
     np.add.at(sums, labels, Xc)
     counts = np.bincount(labels, minlength=n_clusters).astype(float)
     empty = np.flatnonzero(counts == 0)
-    if len(empty):
-        _relocate_empty(Xc, centers_old, labels, sums, counts, empty)
+    relocated = _relocate_empty(Xc, centers_old, labels, sums, counts, empty) if len(empty) else []
     filled = counts > 0
     sums[filled] *= (1.0 / counts[filled])[:, None]
-    return sums
+    return sums, relocated
+
+
+def _update_text(converged, n_relocated):
+    """The update step's caption, saying what the centres did (relocations included)."""
+    if n_relocated:
+        which = (
+            "the empty cluster's centre jumps"
+            if n_relocated == 1
+            else (f"the {n_relocated} empty clusters' centres jump")
+        )
+        return (
+            f"Update: {which} to the point farthest from its centre; "
+            "the other centres move to the mean of their points"
+        )
+    if converged:
+        return "Update: the centres barely moved, so k-means stops here"
+    return "Update: each centre moves to the mean of its points"
 
 
 def _relocate_empty(Xc, centers_old, labels, sums, counts, empty):
-    # As scikit-learn: each empty cluster takes one of the points farthest from their centre.
+    """Give each empty cluster one of the points farthest from their centre, as
+    scikit-learn does; returns the clusters relocated."""
     distances = ((Xc - centers_old[labels]) ** 2).sum(axis=1)
     if distances.max() == 0:
-        return
+        return []
     far = np.argpartition(distances, -len(empty))[: -len(empty) - 1 : -1]
     for cluster, point in zip(empty, far):
         sums[labels[point]] -= Xc[point]
         sums[cluster] = Xc[point]
         counts[cluster] = 1
         counts[labels[point]] -= 1
+    return list(empty)
 
 
 def _inertia(Xc, centers, labels):

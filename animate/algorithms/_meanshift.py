@@ -112,7 +112,7 @@ def meanshift(
     bandwidth = _check_bandwidth(X, bandwidth)
     seeds = _check_seeds(seeds, n_features)
     if seeds is not None:
-        where = "at the given seeds"
+        where = "at the given seed" if len(seeds) == 1 else "at the given seeds"
     elif bin_seeding:
         seeds, where = _bin_seeds(X, bandwidth, min_bin_freq), "on the occupied grid cells"
     else:
@@ -231,9 +231,7 @@ def _climb(X, seeds, look, bandwidth, max_iter, kernel, where):
         dropped |= empty
         stopped |= empty
         done[empty] = iteration
-        still = int(np.count_nonzero(~stopped))
-        status = f"{still} still moving" if still else "all have stopped"
-        message = f"Shift: every window moves to the {mean_text} of the points inside it ({status})"
+        message = _shift_text(len(kernels), int(np.count_nonzero(~stopped)), mean_text)
         fields["inside"] = _inside(X, kernels, bandwidth)
         yield Step(iteration, "shift", unassigned, message, bandwidth=float(bandwidth), **fields)
     return {
@@ -401,6 +399,15 @@ def _no_window_error(bandwidth):
         f"no point is within bandwidth={float(bandwidth):.3g} of any seed; "
         "increase the bandwidth or start from other seeds"
     )
+
+
+def _shift_text(n_windows, still, mean_text):
+    """The shift step's caption: one window or every window, and how many still move."""
+    if n_windows == 1:
+        status = "still moving" if still else "it has stopped: the mode"
+        return f"Shift: the window moves to the {mean_text} of the points inside it ({status})"
+    status = f"{still} still moving" if still else "all have stopped"
+    return f"Shift: every window moves to the {mean_text} of the points inside it ({status})"
 
 
 def _plural(count, word):

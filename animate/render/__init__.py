@@ -155,8 +155,11 @@ def frames(
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
     narrate = n == 1 and not caption
     painters = _painters(traces, canvas, timing, options, narrate)
+    endings = []
     for painter, panel_title in zip(painters, titles or [None] * n):
-        painter.panel.title.set_text(_panel_title(painter, panel_title, n))
+        # Outcomes are revealed in the last frame, not given away in the first.
+        painter.panel.title.set_text(_panel_title(painter, panel_title, n, outcome=False))
+        endings.append(_panel_title(painter, panel_title, n))
     if title and n > 1:
         canvas.title.set_text(title)
     weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
@@ -164,7 +167,7 @@ def frames(
         [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
     )
     scores = [StatusScores(metrics, t.X, t.y) for t in traces]
-    yield from _play(painters, canvas, timeline, scores, narrate)
+    yield from _play(painters, canvas, timeline, scores, narrate, endings)
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
@@ -213,11 +216,17 @@ def _painters(traces, canvas, timing, options, narrated):
     return painters
 
 
-def _play(painters, canvas, timeline, scores, narrate):
-    """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
+def _play(painters, canvas, timeline, scores, narrate, endings):
+    """The frames of ``timeline``; with ``narrate``, each step's message is the caption.
+    The last frame shows the panel titles ``endings`` (with their outcomes)."""
     shown = [None] * len(painters)
-    for steps, duration in zip(timeline.frames, timeline.durations):
+    last = len(timeline.frames) - 1
+    for f, (steps, duration) in enumerate(zip(timeline.frames, timeline.durations)):
         yield from _tweens(painters, canvas, steps, shown, scores, narrate)
+        if f == last and f > 0:
+            for painter, ending in zip(painters, endings):
+                painter.panel.title.set_text(ending)
+            canvas.restage()
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
             if index != shown[p]:
@@ -225,7 +234,7 @@ def _play(painters, canvas, timeline, scores, narrate):
                 painter.panel.status.set_text(_status(painter, index, scores[p]))
                 shown[p] = index
         if narrate:
-            canvas.set_caption(painters[0].trace.steps[steps[0]].message)
+            canvas.set_caption(painters[0].caption(steps[0]))
         yield canvas.grab(), duration
 
 
@@ -243,18 +252,25 @@ def _tweens(painters, canvas, steps, shown, scores, narrate):
                 painter.show_between(index, min(t, count) / (count + 1))
                 painter.panel.status.set_text(_status(painter, index, score))
         if narrate:
-            canvas.set_caption(painters[0].trace.steps[steps[0]].message)
+            canvas.set_caption(painters[0].caption(steps[0]))
         yield canvas.grab(), TWEEN_MS
 
 
-def _panel_title(painter, custom, n_panels):
+def _panel_title(painter, custom, n_panels, outcome=True):
     """A custom title may hold ``{outcome}`` and ``{parameters}`` (the default title
-    without the algorithm's name); the default states parameters and outcome."""
+    without the algorithm's name); the default states parameters and outcome.
+    With ``outcome=False`` the outcome is left out (and what follows it on its line)."""
     title = painter.title()
     if custom:
         parameters = ", ".join(title.parameters)
-        return custom.replace("{outcome}", painter.outcome()).replace("{parameters}", parameters)
-    return str(title) if n_panels == 1 else f"{title}\n{painter.outcome()}"
+        custom = custom.replace("{parameters}", parameters)
+        if outcome:
+            return custom.replace("{outcome}", painter.outcome())
+        head, found, tail = custom.partition("{outcome}")
+        return (head + tail.partition("\n")[2] if found else custom).rstrip("\n ")
+    if n_panels == 1 or not outcome:
+        return str(title)
+    return f"{title}\n{painter.outcome()}"
 
 
 def _status(painter, index, scores=None):

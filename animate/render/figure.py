@@ -25,6 +25,28 @@ from animate.errors import UserError
 from animate.render import style
 
 TITLE_PX, STATUS_PX, CAPTION_PX, PANEL_TITLE_PX, HEADER_PX = 26, 18, 40, 30, 18
+# A panel's status line may wrap onto this many lines rather than lose a field.
+STATUS_LINES = 2
+# Pixels each further status line takes.
+STATUS_LINE_PX = 14
+# Text must stay this many pixels tall when the GIF is shown this wide (a blog column).
+READABLE_PX, BLOG_WIDTH = 11.0, 720
+
+
+# A column narrower than this (at the style's text size) cannot hold a status line.
+MIN_CELL_PX = 240
+
+
+def text_scale(width, cols=1):
+    """How much larger than the style's sizes text (and the room kept for it) is in a
+    GIF ``width`` pixels wide, so that the smallest text still measures
+    ``READABLE_PX`` pixels when the GIF is shown ``BLOG_WIDTH`` wide.
+
+    Never so large that a column of ``cols`` holds less than ``MIN_CELL_PX`` of
+    text: a grid that wide needs a blog version with fewer columns instead."""
+    smallest_px = min(style.FONT_SIZES.values()) * style.DPI / 72
+    wanted = READABLE_PX * width / (BLOG_WIDTH * smallest_px)
+    return max(1.0, min(wanted, width / cols / MIN_CELL_PX))
 
 
 @dataclass(frozen=True)
@@ -43,14 +65,19 @@ class Label:
     ``anchor`` is pillow's: "ma" centres the text horizontally, its top at ``y``.
     """
 
-    def __init__(self, x, y, kind, colour, anchor="ma", width=None):
+    def __init__(self, x, y, kind, colour, anchor="ma", width=None, wrap=False, scale=1.0):
         self.xy, self.anchor, self.text, self.width = (x, y), anchor, "", width
         self.fill = tuple(round(255 * c) for c in to_rgb(colour))
-        self.font = font(kind)
+        self.font = font(kind, scale)
+        self.wrap = wrap
 
     def set_text(self, text):
         text = str(text)
-        self.text = fit_lines(text, self.font, self.width) if self.width else text
+        if self.width and self.wrap:
+            text = wrap_status(text, self.font, self.width)
+        elif self.width:
+            text = fit_lines(text, self.font, self.width)
+        self.text = text
 
     def get_text(self):
         return self.text
@@ -71,8 +98,8 @@ class Label:
 class FittedText:
     """A matplotlib text whose lines are shortened to ``width`` pixels (see :func:`fit_line`)."""
 
-    def __init__(self, text, kind, width):
-        self.artist, self.font, self.width = text, font(kind), width
+    def __init__(self, text, kind, width, scale=1.0):
+        self.artist, self.font, self.width = text, font(kind, scale), width
 
     def set_text(self, text):
         self.artist.set_text(fit_lines(str(text), self.font, self.width))
@@ -82,16 +109,34 @@ class FittedText:
 
 
 @functools.cache
-def font(kind):
-    """The pillow font matplotlib's DejaVu Sans has at the size of ``kind`` ("status"...)."""
+def font(kind, scale=1.0):
+    """The pillow font matplotlib's DejaVu Sans has at the size of ``kind`` ("status"...),
+    ``scale`` times larger (see :func:`text_scale`)."""
     # Fractional sizes (pillow >= 10.1) measure text exactly as matplotlib sets it.
-    size_px = style.FONT_SIZES[kind] * style.DPI / 72
+    size_px = style.FONT_SIZES[kind] * style.DPI * scale / 72
     return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size_px)
 
 
 def fit_lines(text, font, width):
     """Every line of ``text`` shortened to ``width`` pixels by :func:`fit_line`."""
     return "\n".join(fit_line(line, font, width) for line in text.split("\n"))
+
+
+def wrap_status(line, font, width, max_lines=STATUS_LINES):
+    """A status line ("iteration 2 of 9 · 3 clusters · 12 noise") broken between its
+    " · " parts onto at most ``max_lines`` lines of ``width`` pixels: no part is
+    dropped while they fit so. Only what still overflows the last line is shortened
+    by :func:`fit_line`."""
+    lines, parts = [], line.split(" · ")
+    while parts and len(lines) < max_lines - 1:
+        take = 1
+        while take < len(parts) and font.getlength(" · ".join(parts[: take + 1])) <= width:
+            take += 1
+        lines.append(" · ".join(parts[:take]))
+        parts = parts[take:]
+    if parts:
+        lines.append(fit_line(" · ".join(parts), font, width))
+    return "\n".join(fit_line(part, font, width) for part in lines)
 
 
 def fit_line(line, font, width):
@@ -136,16 +181,20 @@ class Canvas:
     ):
         width, height = check_size(size)
         self.size = (width, height)
+        # Everything matplotlib sizes in points (text, lines, markers) grows with the
+        # dpi: a wide GIF is drawn as if larger, so its text reads at blog width.
+        self.scale = text_scale(width, cols)
+        dpi = style.DPI * self.scale
         self.figure = Figure(
-            figsize=(width / style.DPI, height / style.DPI),
-            dpi=style.DPI,
-            facecolor=style.BACKGROUND,
+            figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=style.BACKGROUND
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self._animated, self._background = [], None
-        top = TITLE_PX + (STATUS_PX if rows * cols == 1 else 0) + (HEADER_PX if headers else 0)
-        bottom = CAPTION_PX if caption else 8
-        margin = HEADER_PX if row_headers else 0
+        px = self.px
+        top = px(TITLE_PX) + (px(STATUS_PX) if rows * cols == 1 else 0)
+        top += px(HEADER_PX) if headers else 0
+        bottom = px(CAPTION_PX) if caption else 8
+        margin = px(HEADER_PX) if row_headers else 0
         self.title = self._text(
             width / 2, height - 8, "title", ha="center", va="top", weight="bold", color=style.INK
         )
@@ -154,28 +203,34 @@ class Canvas:
         self.caption = self.label(width / 2, height - bottom + 8, "caption", style.INK)
         self.panels = self._panels(rows, cols, side, top, bottom, side_ratio, margin)
 
+    def px(self, pixels):
+        """``pixels`` of room for text at the style's size, scaled as the text is."""
+        return pixels * self.scale
+
     def _headers(self, headers, row_headers, grid, top, bottom, margin):
         """Column headings under the title, row headings (turned) down the left margin."""
         (rows, cols), (w, h) = grid, self.size
         cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         kw = {"ha": "center", "weight": "bold", "color": style.INK}
         for c, header in enumerate(headers[:cols]):
-            text = self._text(margin + (c + 0.5) * cell_w, h - TITLE_PX, "panel", va="top", **kw)
-            FittedText(text, "panel", cell_w - 12).set_text(header)
+            x = margin + (c + 0.5) * cell_w
+            text = self._text(x, h - self.px(TITLE_PX), "panel", va="top", **kw)
+            FittedText(text, "panel", cell_w - 12, self.scale).set_text(header)
         for r, header in enumerate(row_headers[:rows]):
             y = h - top - (r + 0.5) * cell_h
             text = self._text(4, y, "panel", va="center", rotation=90, **{**kw, "ha": "left"})
-            FittedText(text, "panel", cell_h - 12).set_text(header)
+            FittedText(text, "panel", cell_h - 12, self.scale).set_text(header)
 
     def _text(self, x, y, kind, **kw):
         w, h = self.size
         return self.figure.text(x / w, y / h, "", fontsize=style.FONT_SIZES[kind], **kw)
 
-    def label(self, x, y, kind, colour, anchor="ma", width=None):
+    def label(self, x, y, kind, colour, anchor="ma", width=None, wrap=False):
         """A :class:`Label` at (x, y) pixels from the top left, redrawn on every frame.
 
-        Its lines are shortened to ``width`` pixels if given."""
-        label = Label(x, y, kind, colour, anchor, width)
+        Its lines are shortened to ``width`` pixels if given (``wrap``: a status
+        line, broken between its parts first, see :func:`wrap_status`)."""
+        label = Label(x, y, kind, colour, anchor, width, wrap, self.scale)
         self.labels.append(label)
         return label
 
@@ -183,16 +238,17 @@ class Canvas:
         w, h = self.size
         cell_w, cell_h = (w - margin) / cols, (h - top - bottom) / rows
         single = rows * cols == 1
-        head = 0 if single else PANEL_TITLE_PX
-        foot = 0 if single else STATUS_PX
+        px = self.px
+        head = 0 if single else px(PANEL_TITLE_PX)
+        foot = 0 if single else px(STATUS_PX + (STATUS_LINES - 1) * STATUS_LINE_PX)
         panels = []
         for r in range(rows):
             for c in range(cols):
                 x0, y0 = margin + c * cell_w, h - top - (r + 1) * cell_h
                 inner_h = cell_h - head - foot - 6
                 # The side panel never takes more than about 40% of a narrow cell.
-                plot_w = min(inner_h * side_ratio, (cell_w - 82) * 0.42)
-                side_w = plot_w + 70 if side else 0
+                plot_w = min(inner_h * side_ratio, (cell_w - px(82)) * 0.42)
+                side_w = plot_w + px(70) if side else 0
                 data_w = min(cell_w - side_w - 12, inner_h)
                 left = x0 + (cell_w - data_w - side_w) / 2
                 data = self._axes(left, y0 + foot + 3, data_w, inner_h)
@@ -201,12 +257,15 @@ class Canvas:
                 side_ax = None
                 if side:
                     side_ax = self._axes(
-                        left + data_w + 66, y0 + foot + 36, side_w - 70, inner_h - 62
+                        left + data_w + px(66),
+                        y0 + foot + px(36),
+                        side_w - px(70),
+                        inner_h - px(62),
                     )
                     side_ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED)
                 if single:
                     panel_title = self.title
-                    status = self.label(w / 2, TITLE_PX + 2, "status", style.MUTED)
+                    status = self.label(w / 2, px(TITLE_PX) + 2, "status", style.MUTED)
                 else:
                     cx = x0 + cell_w / 2
                     text = self._text(
@@ -218,9 +277,9 @@ class Canvas:
                         color=style.INK,
                         linespacing=1.3,
                     )
-                    panel_title = FittedText(text, "panel", cell_w - 20)
+                    panel_title = FittedText(text, "panel", cell_w - 20, self.scale)
                     status = self.label(
-                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20
+                        cx, h - (y0 + foot - 1), "status", style.MUTED, width=cell_w - 20, wrap=True
                     )
                 panels.append(Panel(data, side_ax, panel_title, status))
         return panels
@@ -240,10 +299,14 @@ class Canvas:
         self._animated.sort(key=lambda a: a.get_zorder())
         self._background = None
 
+    def restage(self):
+        """Redraw the background on the next frame: after a change to static text."""
+        self._background = None
+
     def set_caption(self, text):
         """Show ``text`` in the caption slot, wrapped to the figure's width."""
         # An average DejaVu Sans character is about 0.55 em wide; sizes are in points.
-        em_px = style.FONT_SIZES["caption"] * style.DPI / 72
+        em_px = style.FONT_SIZES["caption"] * style.DPI * self.scale / 72
         chars = max(30, int(self.size[0] / (em_px * 0.55)))
         self.caption.set_text("\n".join(textwrap.wrap(text, chars)[:2]))
 

@@ -14,7 +14,9 @@ CLUSTER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4
 # Beyond seven clusters colours repeat, so the marker shape tells them apart.
 CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 UNASSIGNED = "#B8B8B8"
-NOISE = "#8C8C8C"
+# Dark enough to stay >= 20 Delta-E from every cluster colour under simulated
+# deuteranopia, protanopia and tritanopia (tests/test_style.py); #8C8C8C read as green.
+NOISE = "#505050"
 INK = "#222222"
 MUTED = "#666666"
 GRID = "#DDDDDD"
@@ -24,7 +26,8 @@ HIGHLIGHT = "#000000"
 # Regions (Voronoi cells, windows) are cluster colours this strong over white.
 TINT = 0.18
 
-FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 7}
+# At least 8 points (11 px at 100 dpi): wider GIFs scale them up (figure.text_scale).
+FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 8}
 POINT_SIZE = 16.0
 DPI = 100
 

@@ -175,7 +175,10 @@ class AffinityPainter(Painter):
     def status(self, index):
         step = self.trace.steps[index]
         if index == len(self.trace.steps) - 1:
-            return ("converged: " if self.trace.converged else "") + self.outcome()
+            # Parts, not one long phrase: a narrow panel wraps them rather than cut one.
+            clusters = _clusters(self.trace.final.n_exemplars)
+            state = "converged" if self.trace.converged else "not converged"
+            return f"{state} · {clusters} · {self.trace.n_iter} iterations"
         count = step.n_exemplars
         found = f"{count} exemplar{'s' * (count != 1)}" if count else "no exemplar yet"
         return f"iteration {step.iteration} of {self.trace.n_iter} · {found}"
@@ -235,8 +238,16 @@ class HeatMap:
         # Points outside the view have no row; -1 marks them.
         self.position = np.full(len(trace.X), -1)
         self.position[rows.points] = np.arange(n)
+        # Marks fit a matrix cell in pixels, however large the canvas draws its text.
+        scale = getattr(canvas, "scale", 1.0)
         self.marks = ax.scatter(
-            [], [], s=30, linewidths=0.9, edgecolors=style.BACKGROUND, zorder=3, clip_on=False
+            [],
+            [],
+            s=30 / scale**2,
+            linewidths=0.9 / scale,
+            edgecolors=style.BACKGROUND,
+            zorder=3,
+            clip_on=False,
         )
         canvas.animate(self.marks)
         if len(self.frames) > 1:

@@ -21,6 +21,8 @@ _SLOW_MARGIN = 3
 _SLOW = 2.0
 # Merges of at most this many points have every point ringed.
 _RINGED = 40
+# Average linkage draws at most this many of the pairs it averages.
+_PAIRS = 300
 
 
 @paints("agglomerative")
@@ -54,7 +56,10 @@ class AgglomerativePainter(Painter):
             )
         )
         self.join = self.ax.add_line(Line2D([], [], color=style.HIGHLIGHT, lw=1.5, zorder=3))
-        canvas.animate(self.rings, self.join)
+        self.pairs = self.ax.add_collection(
+            LineCollection([], colors=[(0.0, 0.0, 0.0, 0.35)], lw=0.6, zorder=3)
+        )
+        canvas.animate(self.rings, self.join, self.pairs)
         self.side = _Dendrogram(panel.side, canvas, self.tree, trace) if panel.side else None
 
     def _enlarge_points(self):
@@ -82,19 +87,26 @@ class AgglomerativePainter(Painter):
 
     def _merge_marks(self, index):
         """What to ring at step ``index``, and the segment that shows what the linkage
-        measured between the two clusters merged: closest pair, farthest pair or centres.
+        measured between the two clusters merged: closest pair, farthest pair, every
+        pair (average linkage) or the centres (ward).
 
         Every point of the two clusters is ringed while they are few; rings on a
         large merge would hide its colours, so then only the segment's ends are.
         """
         step = self.trace.steps[index]
         part_a, part_b = self.tree.leaves(step.merged[0]), self.tree.leaves(step.merged[1])
+        pairs = np.empty((0, 2, 2))
         if step.witness is not None:
             segment = self.xy[list(step.witness)]
         else:
             segment = np.array([self.xy[part_a].mean(axis=0), self.xy[part_b].mean(axis=0)])
+        if self.trace.params["linkage"] == "average":
+            # Average linkage averages every pair: draw the pairs, not the centres' segment.
+            pairs = _pairs(self.xy[part_a], self.xy[part_b])
+            segment = np.empty((0, 2))
         merged = np.concatenate([part_a, part_b])
-        return (self.xy[merged] if len(merged) <= _RINGED else segment), segment
+        ringed = self.xy[merged] if len(merged) <= _RINGED else segment
+        return ringed, segment, pairs
 
     def weight(self, index):
         step = self.trace.steps[index]
@@ -107,9 +119,11 @@ class AgglomerativePainter(Painter):
         step = self.trace.steps[index]
         slots = self.colours[index]
         self.points.show(slots)
-        ringed, segment = self.marks.get(index, (np.empty((0, 2)), np.empty((0, 2))))
+        none = (np.empty((0, 2)), np.empty((0, 2)), np.empty((0, 2, 2)))
+        ringed, segment, pairs = self.marks.get(index, none)
         self.rings.set_data(ringed[:, 0], ringed[:, 1])
         self.join.set_data(segment[:, 0], segment[:, 1])
+        self.pairs.set_segments(pairs)
         if self.side is not None:
             self.side.show(step, slots)
 
@@ -207,12 +221,23 @@ class _Dendrogram:
             va="bottom",
             fontsize=style.FONT_SIZES["status"],
             color=style.INK,
-            zorder=4,
+            # Over the level line, under the links: its white ground keeps it legible
+            # and never hides the link just drawn.
+            zorder=1.5,
             # A white ground keeps the label legible where it crosses links.
             bbox={"facecolor": style.BACKGROUND, "edgecolor": "none", "pad": 1.0},
         )
         self.names = [
-            ax.text(0, 0, "", ha="right", va="bottom", fontsize=7, color=style.INK, zorder=4)
+            ax.text(
+                0,
+                0,
+                "",
+                ha="right",
+                va="bottom",
+                fontsize=style.FONT_SIZES["tick"],
+                color=style.INK,
+                zorder=4,
+            )
             for _ in range(2)
         ]
         canvas.animate(self.links, self.latest, self.level, self.label, *self.names)
@@ -225,7 +250,9 @@ class _Dendrogram:
             ax.set_xlabel(f"{self.n} points", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
             return
         ax.set_xticks(np.arange(self.n), [str(i) for i in self.tree.order])
-        ax.tick_params(axis="x", length=0, labelsize=6 if self.n > 16 else style.FONT_SIZES["tick"])
+        # Readable labels of many leaves do not fit side by side: they stand upright.
+        rotation = 90 if self.n > 12 else 0
+        ax.tick_params(axis="x", length=0, labelsize=style.FONT_SIZES["tick"], rotation=rotation)
 
     def show(self, step, slots):
         merges = step.n_merges
@@ -315,6 +342,17 @@ def _colour_greedily(slot, first, last):
         taken = set(slot[near].tolist())
         slot[label] = next(s for s in range(len(slot) + 1) if s not in taken)
         done = np.append(done, label)
+
+
+def _pairs(a, b, most=_PAIRS):
+    """Segments (m, 2, 2) joining every point of ``a`` to every point of ``b``; an
+    even sample of ``most`` of them when there are more."""
+    ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
+    ia, ib = ia.ravel(), ib.ravel()
+    if len(ia) > most:
+        keep = np.linspace(0, len(ia) - 1, most).round().astype(int)
+        ia, ib = ia[keep], ib[keep]
+    return np.stack([a[ia], b[ib]], axis=1)
 
 
 def _clusters(k):

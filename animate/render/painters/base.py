@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.colours import as_slots, colour_slots
+from animate.render.projection import emptiest_corner
 
 
 class ClusterPoints:
@@ -148,7 +149,9 @@ class Painter:
         labels = [trace.steps[i].labels for i in ctx.indices]
         self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
         if self.points_layer:
-            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=point_size(len(self.xy)))
+            # Data points keep their size in pixels when the canvas scales its text up.
+            size = point_size(len(self.xy)) / getattr(ctx.canvas, "scale", 1.0)
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=size)
         panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
@@ -176,6 +179,11 @@ class Painter:
     def weight(self, index):
         """How long step ``index`` lasts relative to the base step duration."""
         return 1.0
+
+    def caption(self, index):
+        """The caption of step ``index`` when this panel is narrated: by default the
+        step's message; a painter that draws less than the message counts says so."""
+        return self.trace.steps[index].message
 
     def show(self, index):
         """Update the artists to step ``index``."""
@@ -207,6 +215,69 @@ class Title:
 
     def __str__(self):
         return ", ".join([self.name, *self.parameters])
+
+
+def add_key(ax, canvas, xy, entries):
+    """A compact legend of ``entries`` (label, marker, size, face, edge, extra Line2D
+    keywords) in the corner of ``ax`` with the fewest of the points ``xy``."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker=marker,
+            markersize=size,
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            label=label,
+            **extra,
+        )
+        for label, marker, size, face, edge, extra in entries
+    ]
+    legend = ax.legend(
+        handles=handles,
+        loc=emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        fontsize=style.FONT_SIZES["tick"],
+        frameon=True,
+        framealpha=1.0,
+        edgecolor=style.GRID,
+        labelcolor=style.INK,
+        handletextpad=0.3,
+        borderpad=0.5,
+    )
+    legend.set_zorder(5)
+    # Over the animated artists, which are drawn after the cached background.
+    canvas.animate(legend)
+    return legend
+
+
+def draw_goal(ax, canvas, xy, truth):
+    """A small inset in the top left corner of ``ax``: the points coloured by their
+    true groups, so that a wrong answer beside it reads as wrong."""
+    inset = ax.inset_axes((0.0, 0.74, 0.26, 0.26))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlim(ax.get_xlim())
+    inset.set_ylim(ax.get_ylim())
+    inset.set_facecolor(style.BACKGROUND)
+    inset.set_zorder(6)
+    for spine in inset.spines.values():
+        spine.set_color(style.MUTED)
+    groups = np.unique(truth)
+    for slot, group in enumerate(groups):
+        part = xy[truth == group]
+        inset.plot(
+            part[:, 0],
+            part[:, 1],
+            ls="none",
+            marker="o",
+            markersize=1.2,
+            color=style.cluster_colour(slot),
+        )
+    inset.set_title("goal", fontsize=style.FONT_SIZES["tick"], color=style.INK, pad=2, loc="left")
+    # Redrawn over the animated regions and ellipses, which would otherwise cover it.
+    canvas.animate(inset)
+    return inset
 
 
 def score_curve(side):

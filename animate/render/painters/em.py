@@ -13,6 +13,8 @@ from animate.render import style
 from animate.render.painters.base import (
     Painter,
     Title,
+    add_key,
+    draw_goal,
     format_number,
     paints,
     point_size,
@@ -50,7 +52,7 @@ class EMPainter(Painter):
     identity = True
     side_title = "log-likelihood lower bound per point"
 
-    def __init__(self, trace, ctx):
+    def __init__(self, trace, ctx, *, goal=False):
         super().__init__(trace, ctx)
         canvas, view, indices = ctx.canvas, ctx.view, ctx.indices
         self.k = len(trace.final.means)
@@ -77,7 +79,25 @@ class EMPainter(Painter):
             for slot in self.component_slots
         ]
         canvas.animate(*(e for rings in self.ellipses for e in rings), *self.means)
+        if ctx.narrated:
+            self._key()
+        if goal and trace.y is not None:
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
+
+    def _key(self):
+        colour = style.cluster_colour(self.component_slots[0])
+        ring = {"markeredgewidth": 1.0}
+        add_key(
+            self.ax,
+            self.canvas,
+            self.xy,
+            [
+                ("rings: 1, 2, 3 standard deviations", "o", 11, "none", style.INK, ring),
+                ("point sure of its Gaussian", "o", 6, colour, colour, {}),
+                ("pale: undecided", "o", 6, style.tint(colour, 0.3), style.tint(colour, 0.3), {}),
+            ],
+        )
 
     def _ellipse(self, slot, ring):
         colour = to_rgb(style.cluster_colour(slot))

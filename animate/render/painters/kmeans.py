@@ -8,7 +8,14 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import Painter, Title, format_number, paints, score_curve
+from animate.render.painters.base import (
+    Painter,
+    Title,
+    draw_goal,
+    format_number,
+    paints,
+    score_curve,
+)
 
 
 @paints("kmeans")
@@ -17,7 +24,7 @@ class KMeansPainter(Painter):
     points_layer = True
     side_title = "within-cluster sum of squares"
 
-    def __init__(self, trace, ctx, *, voronoi=True):
+    def __init__(self, trace, ctx, *, voronoi=True, goal=False):
         super().__init__(trace, ctx)
         canvas, view, limits = ctx.canvas, ctx.view, ctx.limits
         self.centers = [view.points(step.centers) for step in trace.steps]
@@ -51,6 +58,8 @@ class KMeansPainter(Painter):
             for _ in range(k)
         ]
         canvas.animate(*self.trails, *self.crosses)
+        if goal and trace.y is not None:
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
 
     @classmethod

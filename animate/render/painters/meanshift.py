@@ -15,10 +15,13 @@ from matplotlib.patheffects import withStroke
 from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
-from animate.render.painters.base import Painter, Title, paints
+from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
 
-# The colour of a window while it climbs: the algorithm knows no clusters yet.
-_WINDOW = style.CLUSTER_COLOURS[3]
+# A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
+# no clusters yet), so no window is mistaken for the cluster sharing its colour.
+_WINDOW = style.MUTED
+# Trails are drawn in ink, darker than the windows they leave behind.
+_TRAIL = style.INK
 _FILL_ALPHA = 0.14
 # Up to this many windows, the points inside them are picked out and counted.
 _COUNTED = 3
@@ -39,11 +42,14 @@ class MeanShiftPainter(Painter):
         trail and its centre dot. With more windows than this, a spread of them
         is chosen: one per mode (strongest first), then the seeds farthest from
         those already chosen. After the merge the discs sit on the strongest modes.
+    goal : bool, default=False
+        Show the true groups in a small inset (data with true labels), so a
+        wrong answer reads as wrong.
     """
 
     points_layer = True
 
-    def __init__(self, trace, ctx, *, max_discs=12):
+    def __init__(self, trace, ctx, *, max_discs=12, goal=False):
         super().__init__(trace, ctx)
         view = ctx.view
         steps = trace.steps
@@ -61,6 +67,26 @@ class MeanShiftPainter(Painter):
         self.counted = len(self.positions[0]) <= _COUNTED
         self.compact = ctx.n_panels > 1
         self._make_artists()
+        # A lone window's story is told by the caption; many windows need a key.
+        if ctx.narrated and not self.counted:
+            self._key()
+        if goal and trace.y is not None:
+            draw_goal(self.ax, self.canvas, self.xy, trace.y)
+
+    def _key(self):
+        dashed = {"markeredgewidth": 1.2}
+        # The key goes where neither points nor windows ever are.
+        occupied = np.vstack([self.xy, self.positions.reshape(-1, 2)])
+        add_key(
+            self.ax,
+            self.canvas,
+            occupied,
+            [
+                ("window, radius = bandwidth", "o", 11, to_rgba(_WINDOW, _FILL_ALPHA), _WINDOW, {}),
+                ("dashed outline: stopped", "o", 11, "none", to_rgba(_WINDOW, 0.55), dashed),
+                ("mode", "*", 12, style.CLUSTER_COLOURS[0], style.HIGHLIGHT, {}),
+            ],
+        )
 
     @classmethod
     def extent(cls, trace, view):
@@ -150,6 +176,14 @@ class MeanShiftPainter(Painter):
             *self.notes,
         )
 
+    def caption(self, index):
+        message = self.trace.steps[index].message
+        n_windows = len(self.positions[0])
+        if index == 0 and 0 < len(self.shown) < n_windows:
+            # Only some windows are drawn as circles: the caption must not promise more.
+            message += f"; {len(self.shown)} drawn as circles, every window's centre as a dot"
+        return message
+
     def weight(self, index):
         # The merge is one frame that changes a lot: give the eye time to follow it.
         return 2.5 if self.trace.steps[index].phase == "merge" else 1.0
@@ -161,7 +195,7 @@ class MeanShiftPainter(Painter):
         self.trails.set_segments(self.positions[: index + 1].transpose(1, 0, 2))
         # Once the windows have stopped, many trails step back behind the modes; a
         # lone window's path is the story, so it stays.
-        trail_colour = style.MUTED if climbing or self.counted else style.GRID
+        trail_colour = _TRAIL if climbing or self.counted else style.GRID
         self.trails.set_color(trail_colour)
         past = self.positions[: index + 1].reshape(-1, 2)
         self.stops.set_data(past[:, 0], past[:, 1])
@@ -236,7 +270,7 @@ class MeanShiftPainter(Painter):
     def title(self):
         params = self.trace.params
         if params["seeds"] is not None:
-            seeds = "given seeds"
+            seeds = "given seed" if len(self.positions[0]) == 1 else "given seeds"
         elif params["bin_seeding"]:
             seeds = "bin seeds"
         else:
