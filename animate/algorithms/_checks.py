@@ -67,7 +67,8 @@ def check_array(name, value, shape):
         array = np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise UserError(f"{name} must be an array of numbers") from None
-    expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+    parts = ["any" if s is None else str(s) for s in shape]
+    expected = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
     if array.ndim != len(shape) or any(
         s is not None and s != a for s, a in zip(shape, array.shape)
     ):
@@ -75,6 +76,25 @@ def check_array(name, value, shape):
     if not np.isfinite(array).all():
         raise UserError(f"{name} has a missing or infinite value; give finite numbers")
     return array
+
+
+def check_sample_weight(sample_weight, n_samples, non_negative):
+    """``sample_weight`` as n_samples finite float64 weights, all 1 when None.
+
+    With ``non_negative`` (weights that average points), none may be negative
+    and not all may be 0.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weights = check_array("sample_weight", sample_weight, (n_samples,))
+    if non_negative and np.any(weights < 0):
+        raise UserError(
+            f"sample_weight must not be negative, got {weights.min():g}; give each "
+            "point's weight, 0 or more"
+        )
+    if non_negative and not np.any(weights):
+        raise UserError("sample_weight is 0 for every point; give some points a positive weight")
+    return weights
 
 
 def check_n_clusters(name, value, n_samples):
