@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from animate.algorithms import registry
-from animate.datasets import validate_data
-from animate.errors import UserError
+from animate.datasets import validate_data, validate_labels
 from animate.trace import Trace
 
 
@@ -20,7 +19,8 @@ def run(algorithm, X, *, y=None, **params):
     X : array-like of shape (n_samples, n_features)
         The points to cluster.
     y : array-like of shape (n_samples,), optional
-        True labels, if known: colours are then matched to them.
+        True labels, if known: colours are then matched to them. Whole numbers
+        are kept; other labels (text...) are numbered in sorted order.
     **params
         The algorithm's parameters, named as in scikit-learn (``n_clusters``,
         ``eps``, ``bandwidth``...). Each is checked before the first step.
@@ -34,8 +34,8 @@ def run(algorithm, X, *, y=None, **params):
     """
     spec = registry.spec(algorithm)
     X = validate_data(X)
-    if y is not None and len(y) != len(X):
-        raise UserError(f"y has {len(y)} labels for {len(X)} points; give one label per point")
+    if y is not None:
+        y = validate_labels(y, len(X))
     params = spec.resolve(params, len(X))
     steps, info = collect(spec.func(X, **params))
     if "best_run" not in info:

@@ -41,6 +41,7 @@ class _Parser(argparse.ArgumentParser):
 _JOBS_HELP = (
     "scenes rendered at once, each in its own process (default: one per CPU; 1: no processes)"
 )
+_FORCE_HELP = "replace an existing output file even if it is not a GIF (a text file, a device...)"
 
 
 def _jobs(text):
@@ -78,6 +79,7 @@ def build_parser():
         help="where the gallery and its index.html are written (default: ./output)",
     )
     parser.add_argument("-j", "--jobs", type=_jobs, default=None, help=_JOBS_HELP)
+    parser.add_argument("--force", action="store_true", help=_FORCE_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -104,6 +106,7 @@ def build_parser():
         help="print nothing but errors",
     )
     render.add_argument("-j", "--jobs", type=_jobs, default=argparse.SUPPRESS, help=_JOBS_HELP)
+    render.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
 
     run = commands.add_parser(
         "run",
@@ -150,6 +153,7 @@ def build_parser():
     )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
     run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
+    run.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
     run.add_argument(
         "-q",
         "--quiet",
@@ -228,13 +232,13 @@ def _render_files(args):
     with bar:
         if jobs == 1:
             for path in args.files:
-                report(path, render_scene(path, args.output_dir))
+                report(path, render_scene(path, args.output_dir, args.force))
         else:
-            _render_parallel(args.files, args.output_dir, jobs, report)
+            _render_parallel(args.files, args.output_dir, jobs, report, args.force)
     return written
 
 
-def render_scene(path, out_dir):
+def render_scene(path, out_dir, force=False):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -243,6 +247,8 @@ def render_scene(path, out_dir):
         The scene file (TOML).
     out_dir : str or Path
         The folder the GIF is written to.
+    force : bool, default=False
+        Replace a file there even if it is not a GIF.
 
     Returns
     -------
@@ -254,12 +260,12 @@ def render_scene(path, out_dir):
     from animate.scenes import load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir)
+        return "ok", load_scene(path).render(out_dir, force=force)
     except UserError as exc:
         return "error", str(exc)
 
 
-def _render_parallel(files, out_dir, jobs, report):
+def _render_parallel(files, out_dir, jobs, report, force):
     """Render ``files`` in ``jobs`` processes, calling ``report(file, result)`` as each ends."""
     # The workers share the CPUs: each gets its share of BLAS/OpenMP threads, or
     # the small matrices here spend their time in thread contention.
@@ -270,7 +276,7 @@ def _render_parallel(files, out_dir, jobs, report):
         jobs, mp_context=context, initializer=_init_worker, initargs=(threads, stop)
     )
     try:
-        futures = {pool.submit(_pool_job, path, out_dir): path for path in files}
+        futures = {pool.submit(_pool_job, path, out_dir, force): path for path in files}
         for future in as_completed(futures):
             report(futures[future], _result(future))
     finally:
@@ -326,13 +332,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir):
+def _pool_job(path, out_dir, force):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir)
+        return render_scene(path, out_dir, force)
     finally:
         _worker["rendering"] = False
 
@@ -378,6 +384,7 @@ def _run(args):
         step_ms=args.step_ms,
         side_panel=not args.no_side_panel,
         ari=args.ari,
+        force=args.force,
     )
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import os
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,25 @@ _MAKERS = {
 }
 
 DATASETS = tuple(_MAKERS)
+# Most points a built-in data set makes, and most numbers (points x features):
+# 160 MB of float64, made in about a second.
+MAX_SAMPLES = 1_000_000
+_MAX_VALUES = 20_000_000
+
+
+def _check_sizes(options, n_samples, name):
+    """Refuse option values that would make the generator build something huge."""
+    centers = options.get("centers")
+    if isinstance(centers, int | np.integer) and not 1 <= centers <= n_samples:
+        raise UserError(
+            f"data set {name!r}: centers={centers} must be between 1 and n_samples={n_samples}"
+        )
+    n_features = options.get("n_features", 2)
+    if isinstance(n_features, int | np.integer) and not 1 <= n_features * n_samples <= _MAX_VALUES:
+        raise UserError(
+            f"data set {name!r}: n_features={n_features} must be at least 1 and, with "
+            f"n_samples={n_samples}, give at most {_MAX_VALUES:,} numbers"
+        )
 
 
 def describe():
@@ -114,12 +134,18 @@ def make(name, n_samples=300, random_state=0, **options):
         )
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise UserError(f"n_samples must be a whole number of at least 2, got {n_samples!r}")
+    if n_samples > MAX_SAMPLES:
+        raise UserError(
+            f"n_samples={n_samples} is more than the {MAX_SAMPLES:,} points a built-in data "
+            "set makes; use fewer (a GIF shows a few thousand well)"
+        )
     maker = _MAKERS[name][0]
     allowed = list(inspect.signature(maker).parameters)[2:]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         hint = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
         raise UserError(f"data set {name!r} has no option {unknown[0]!r}; {hint}")
+    _check_sizes(options, n_samples, name)
     try:
         X, y = maker(int(n_samples), random_state, **options)
     except (TypeError, ValueError) as exc:
@@ -132,10 +158,7 @@ def validate_data(X, what="the data"):
 
     Returns it as a C-contiguous float64 array of shape (n_samples, n_features).
     """
-    try:
-        X = np.array(X, dtype=np.float64, order="C")
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be numbers; convert text columns or drop them") from None
+    X = as_numbers(X, what, f"{what} must be numbers; convert text columns or drop them")
     if X.ndim != 2:
         raise UserError(
             f"{what} must be a 2-D table (n_samples, n_features), "
@@ -149,6 +172,52 @@ def validate_data(X, what="the data"):
             f"{what} has a missing or infinite value in row {row}; drop or fill such rows first"
         )
     return X
+
+
+def validate_labels(y, n_samples):
+    """Check the true labels ``y``: one per point, none missing.
+
+    Returns them as int64: whole numbers as they are, other values (text...)
+    numbered in sorted order.
+    """
+    try:
+        labels = np.asarray(y)
+    except (TypeError, ValueError):
+        labels = np.empty((0, 0))
+    if labels.ndim != 1:
+        raise UserError(
+            f"y must be a flat list of labels, one per point, got {labels.ndim} "
+            "dimension(s); pass e.g. y.ravel() or a column of the table"
+        )
+    if len(labels) != n_samples:
+        raise UserError(f"y has {len(labels)} labels for {n_samples} points; give one per point")
+    if labels.dtype.kind in "biu":
+        return labels.astype(np.int64)
+    missing = [v is None or (isinstance(v, float) and v != v) for v in labels.tolist()]
+    if any(missing):
+        raise UserError(
+            f"y has a missing label (at position {missing.index(True)}); give every point a label"
+        )
+    if labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels)):
+        return labels.astype(np.int64)
+    try:
+        return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    except TypeError:
+        raise UserError("y mixes labels of different kinds; give all numbers or all text") from None
+
+
+def as_numbers(value, what, refusal):
+    """``value`` as a C-contiguous float64 array; ``UserError(refusal)`` if it is not numbers.
+
+    Complex numbers are refused, not cut to their real part.
+    """
+    try:
+        array = np.asarray(value)
+        if not np.iscomplexobj(array):
+            return np.array(array, dtype=np.float64, order="C")
+    except (TypeError, ValueError):
+        raise UserError(refusal) from None
+    raise UserError(f"{what} holds complex numbers; give real ones, e.g. its .real part")
 
 
 def load_csv(path, columns=None, label_column=None):
@@ -169,6 +238,10 @@ def load_csv(path, columns=None, label_column=None):
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,) or None
     """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"csv must be the path of a CSV file, got {path!r}")
+    if columns is not None and (isinstance(columns, str) or not isinstance(columns, list | tuple)):
+        raise UserError(f"columns must be a list of column names or numbers, got {columns!r}")
     rows = _read_rows(Path(path))
     header = rows[0] if any(not _is_number(cell) for cell in rows[0]) else None
     body = rows[1:] if header else rows

@@ -7,8 +7,12 @@ by imageio's pillow plugin, which crops each frame to the pixels that changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -101,10 +105,11 @@ def _cell(rgb):
     return (q[..., 0] << (2 * _BITS)) | (q[..., 1] << _BITS) | q[..., 2]
 
 
-def write_gif(frames, durations, path):
+def write_gif(frames, durations, path, force=False):
     """Write RGB ``frames`` with ``durations`` (ms each) to a GIF that loops forever.
 
-    The file appears at ``path`` only when complete (temporary file, then rename).
+    The file appears at ``path`` only when complete (temporary file, then rename);
+    an existing file that is not a GIF is replaced only with ``force``.
     Returns the path.
     """
     import imageio.v3 as iio
@@ -134,7 +139,7 @@ def write_gif(frames, durations, path):
             for image in gif.images_to_write:
                 image.putpalette(full_palette)
 
-    atomic_write(path, write)
+    atomic_write(path, write, replaces=("gif",), force=force)
     return path
 
 
@@ -150,11 +155,28 @@ def _fill_palette(palette):
     return np.vstack([palette, np.array(extra, dtype=np.uint8).reshape(-1, 3)])
 
 
-def atomic_write(path, write):
-    """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
+# What each kind of file this tool writes starts with: an existing file is replaced
+# only if it is of the kind being written (so, most likely, an earlier output).
+_SIGNATURES = {
+    "gif": lambda head: head.startswith((b"GIF87a", b"GIF89a")),
+    "png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
+    "webp": lambda head: head.startswith(b"RIFF") and head[8:12] == b"WEBP",
+    "mp4": lambda head: head[4:8] == b"ftyp",
+    "npz": lambda head: head.startswith((b"PK\x03\x04", b"PK\x05\x06")),
+    "html": lambda head: head.lower().startswith(b"<!doctype html>"),
+}
+MEDIA = ("gif", "png", "webp", "mp4")
+
+
+def atomic_write(path, write, *, replaces=MEDIA, force=False):
+    """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file.
+
+    An existing ``path`` is replaced only if it is a regular file of one of the
+    kinds ``replaces`` names (or empty), unless ``force``: a text file, a device
+    or a pipe given by mistake is not overwritten. SIGTERM, like Ctrl-C, removes
+    the temporary file before the process ends.
+    """
+    path = check_target(path, replaces, force)
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -165,9 +187,66 @@ def atomic_write(path, write):
         ) from None
     os.close(fd)
     try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with _sigterm_as_exit():
+            write(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_target(path, replaces, force):
+    """Refuse to replace what is not an earlier output of this tool (see atomic_write).
+
+    Writers call it first, before the work, so that a refusal comes at once.
+    Returns ``path`` as a Path.
+    """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"the output path must be a file name such as 'out.gif', got {path!r}")
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return path  # nothing there (or a dangling link): nothing to lose
+    except OSError as exc:
+        raise UserError(f"cannot check output path {path}: {exc.strerror}") from None
+    if force:
+        return path
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(
+            f"output path {path} exists and is not a regular file (a device, pipe or "
+            "socket); choose another path, or pass force=True (--force) to replace it"
+        )
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b"?"
+    if head and not any(_SIGNATURES[kind](head) for kind in replaces):
+        raise UserError(
+            f"output path {path} exists and is not a {' or '.join(replaces).upper()} file "
+            "this tool wrote; choose another path, or pass force=True (--force) to replace it"
+        )
+    return path
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """While writing, SIGTERM raises SystemExit (so cleanup runs) instead of killing at once."""
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield  # a handler is already in place, or signals cannot be handled here
+        return
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -52,7 +52,11 @@ def write_index(scenes, out_dir):
     """
     path = Path(out_dir) / "index.html"
     page = index_html(scenes, out_dir)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8", newline="\n"))
+    atomic_write(
+        path,
+        lambda tmp: Path(tmp).write_text(page, encoding="utf-8", newline="\n"),
+        replaces=("html",),
+    )
     return path
 
 

@@ -47,6 +47,7 @@ _RENDER_KEYS = {
 }
 _PANEL_KEYS = {"title", "data", "algorithm", "sweep"}
 _GRID_KEYS = {"data", "algorithms"}
+_CSV_KEYS = {"csv", "columns", "label_column"}
 
 
 @dataclass(frozen=True)
@@ -90,19 +91,24 @@ class Scene:
             return list(traces[0].runs)
         return traces
 
-    def render(self, out_dir="output"):
-        """Render the scene to ``out_dir / self.output``; returns the path written."""
+    def render(self, out_dir="output", force=False):
+        """Render the scene to ``out_dir / self.output``; returns the path written.
+
+        ``force`` replaces an existing file there even if it is not a GIF.
+        """
         from animate.render import compare, render
 
+        target = _inside(Path(out_dir), self.output, self.path)
         traces = self.traces()
         options = dict(self.render_options)
         extra = options.pop("options", {})
-        target = Path(out_dir) / self.output
         if len(traces) == 1:
             options.pop("cols", None)
-            return render(traces[0], target, title=self.title, **options, **extra)
+            return render(traces[0], target, title=self.title, force=force, **options, **extra)
         titles = self._titles(traces)
-        return compare(traces, target, title=self.title, titles=titles, **options, **extra)
+        return compare(
+            traces, target, title=self.title, titles=titles, force=force, **options, **extra
+        )
 
     def _titles(self, traces):
         if self.show == "runs":
@@ -136,7 +142,8 @@ def load_scene(path):
     """
     path = Path(path)
     try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (as Notepad writes) is not part of the TOML.
+        spec = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UserError(f"scene file {path} does not exist; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -173,11 +180,37 @@ def load_scene(path):
         path,
         _text(spec, "title", where),
         _text(spec, "description", where, ""),
-        spec.get("output", path.stem + ".gif"),
+        _output(spec, path, where),
         panels,
         render_options,
         show,
     )
+
+
+def _output(spec, path, where):
+    """The scene's file name, relative to the output folder: a scene (perhaps downloaded)
+    may write nowhere else."""
+    output = spec.get("output", path.stem + ".gif")
+    if not isinstance(output, str) or not output.strip():
+        raise UserError(f"{where}: output must be a file name such as 'kmeans.gif', got {output!r}")
+    relative = Path(output)
+    if relative.is_absolute() or relative.drive or ".." in relative.parts:
+        raise UserError(
+            f"{where}: output {output!r} leaves the output folder; give a file name "
+            "inside it, such as 'kmeans.gif' or 'week1/kmeans.gif'"
+        )
+    return output
+
+
+def _inside(out_dir, output, scene_path):
+    """``out_dir / output``, refused if links inside the folder lead out of it."""
+    target = out_dir / output
+    if not target.resolve().is_relative_to(out_dir.resolve()):
+        raise UserError(
+            f"scene {Path(scene_path).name}: output {output!r} leads out of {out_dir} "
+            "through a link; give a plain file name"
+        )
+    return target
 
 
 def _panels(spec, where):
@@ -310,6 +343,7 @@ def load_data(spec):
     """``(X, y)`` from a scene's [data] table: a built-in data set or a CSV file."""
     spec = dict(spec)
     if "csv" in spec:
+        _check_keys(spec, _CSV_KEYS, "[data] with csv")
         path = spec.pop("csv")
         return datasets.load_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
     name = spec.pop("name")

@@ -193,7 +193,7 @@ def test_one_scene_renders_in_this_process(tmp_path, capsys, monkeypatch):
 
 
 def test_a_bug_is_not_reported_as_a_user_error(tmp_path, monkeypatch):
-    def bug(self, out_dir):
+    def bug(self, out_dir, force=False):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr("animate.scenes.Scene.render", bug)
@@ -201,11 +201,11 @@ def test_a_bug_is_not_reported_as_a_user_error(tmp_path, monkeypatch):
         main(["render", *_tiny(tmp_path, "one"), "-j", "1"])
 
 
-def _dying_job(path, out_dir):
+def _dying_job(path, out_dir, force=False):
     # Runs in a worker process: "crash" scenes kill it once the parent has
     # reported the good scene, so that result is in hand before the pool breaks.
     if "crash" not in Path(path).name:
-        return cli.render_scene(path, out_dir)
+        return cli.render_scene(path, out_dir, force)
     go = Path(out_dir).parent / "go"
     deadline = time.monotonic() + 60
     while not go.exists() and time.monotonic() < deadline:

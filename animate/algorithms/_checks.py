@@ -52,21 +52,20 @@ def check_bool(name, value):
 
 def check_random_state(random_state):
     """A ``numpy.random.RandomState`` as scikit-learn's ``check_random_state`` makes it."""
-    if random_state is None or (
-        isinstance(random_state, Integral) and not isinstance(random_state, bool)
-    ):
-        return np.random.RandomState(random_state)
+    from animate.algorithms.registry import RANDOM_STATE
+
     if isinstance(random_state, np.random.RandomState):
         return random_state
-    raise UserError(f"random_state must be a whole number or None, got {random_state!r}")
+    if RANDOM_STATE.test(random_state):
+        return np.random.RandomState(random_state)
+    raise UserError(f"random_state must be {RANDOM_STATE}, got {random_state!r}")
 
 
 def check_array(name, value, shape):
     """``value`` as a finite float64 array of ``shape`` (None in ``shape`` = any length)."""
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must be an array of numbers") from None
+    from animate.datasets import as_numbers
+
+    array = as_numbers(value, name, f"{name} must be an array of numbers")
     parts = ["any" if s is None else str(s) for s in shape]
     expected = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
     if array.ndim != len(shape) or any(

@@ -121,7 +121,7 @@ ARRAY = Kind("an array", _is_array)
 SPARSE = Kind("a sparse matrix", _is_sparse)
 CALLABLE = Kind("a function", callable)
 RANDOM_STATE = Kind(
-    "a whole number or None",
+    f"a whole number from 0 to {2**32 - 1} (numpy's seeds) or None",
     lambda v: (
         v is None
         or isinstance(v, np.random.RandomState)

@@ -47,6 +47,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     caption : str, optional
         A fixed line (two at most) under the picture, in place of the
         narration of each step; several panels have no caption without it.
+    force : bool, default=False
+        Replace ``path`` even if it exists and is not a GIF: without it, a
+        text file, a device or a pipe at ``path`` is refused, not overwritten.
     headers, row_headers : sequence of str, optional
         A heading over each column of panels (a grid's algorithms) and, turned,
         left of each row (a grid's data sets).
@@ -64,7 +67,7 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
-def compare(traces, path, **options):
+def compare(traces, path, *, force=False, **options):
     """Animate several traces side by side in one GIF, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
@@ -87,14 +90,17 @@ def compare(traces, path, **options):
     side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, headers, row_headers,
     **options
         As for :func:`render`; ``side_panel`` defaults to False here.
+    force : bool, default=False
+        Replace ``path`` even if it exists and is not a GIF (a text file, a device...).
     """
-    from animate.encode import write_gif
+    from animate.encode import check_target, write_gif
 
+    path = check_target(path, ("gif",), force)
     images, durations = [], []
     for image, duration in frames(traces, **options):
         images.append(image)
         durations.append(duration)
-    return write_gif(images, durations, path)
+    return write_gif(images, durations, path, force=force)
 
 
 def frames(
