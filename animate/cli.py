@@ -56,6 +56,8 @@ def _jobs(text):
 
 
 def build_parser():
+    from animate.algorithms import registry
+
     parser = _Parser(
         prog="clustergif",
         description=(
@@ -115,7 +117,8 @@ def build_parser():
         epilog="values after --set and --data are read as TOML: 4, 0.5, true, 'random', "
         "[[0, 0], [1, 1]]; bare words are text.",
     )
-    run.add_argument("algorithm", help="kmeans, em, meanshift, affinity, dbscan or agglomerative")
+    names = ", ".join(registry.names())
+    run.add_argument("algorithm", help=f"{names} (clustergif list shows their parameters)")
     run.add_argument(
         "--dataset", required=True, help="a built-in data set (see clustergif list) or a .csv file"
     )
@@ -400,16 +403,19 @@ def _sweep(text):
 
 
 def _list(args):
-    from animate import algorithms, datasets
+    from animate import datasets
+    from animate.algorithms import registry
 
     print("scenes (./scenes):")
     for path in sorted(Path("scenes").glob("*.toml")):
         title = _scene_title(path)
         print(f"  {path.name:32} {title}")
-    print("algorithms:")
-    for name in algorithms.ALGORITHMS:
-        aliases = [a for a, c in algorithms.ALIASES.items() if c == name]
-        print(f"  {name:16} {'(alias ' + ', '.join(aliases) + ')' if aliases else ''}")
+    print("algorithms (parameter = default: allowed values):")
+    for spec in registry.specs():
+        aliases = f" (alias {', '.join(spec.aliases)})" if spec.aliases else ""
+        print(f"  {spec.name}{aliases}: {spec.summary}")
+        for param, default in spec.defaults.items():
+            print(f"      {param} = {default!r}: {registry.describe(spec.constraints[param])}")
     print("data sets:")
     for name, text in datasets.describe().items():
         print(f"  {name:12} {text}")

@@ -4,7 +4,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from animate.render.figure import Canvas
-from animate.render.painters import painter_for
+from animate.render.painters import PanelContext, painter_for
 from animate.render.projection import View, fitted_limits
 
 
@@ -13,15 +13,18 @@ def rgb(colour):
     return np.round(np.array(to_rgb(colour)) * 255).astype(int)
 
 
-def paint(trace, size=(400, 400), side=False, indices=None, **options):
-    """The trace's painter on its own canvas, as the renderer builds it, and a frame function."""
+def paint(trace, size=(400, 400), side=False, indices=None, narrated=True, **options):
+    """The trace's painter on its own canvas, as the renderer builds it, and a frame function.
+
+    ``narrated=False`` paints it as one panel of a grid would be (no legend, no names)."""
     canvas = Canvas(size, side=side)
     cls = painter_for(trace.algorithm)
     view = View(trace.X)
     box = canvas.panels[0].data.get_position()
     limits = fitted_limits(cls.extent(trace, view), box.height * size[1] / (box.width * size[0]))
     indices = list(range(len(trace.steps))) if indices is None else indices
-    painter = cls(trace, canvas.panels[0], canvas, view, limits, indices, trace.y, **options)
+    ctx = PanelContext(canvas.panels[0], canvas, view, limits, indices, trace.y, 1, narrated)
+    painter = cls(trace, ctx, **options)
 
     def frame(index):
         painter.show(index)
@@ -69,3 +72,13 @@ def tiny_scene(folder, name, title=None, description="", dataset="blobs", n=60, 
     )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def render_twice(trace, folder, **options):
+    """Render ``trace`` twice into ``folder``; assert the files are byte-identical."""
+    from animate import render
+
+    a = render(trace, folder / "a.gif", **options)
+    b = render(trace, folder / "b.gif", **options)
+    assert a.read_bytes() == b.read_bytes()
+    return a

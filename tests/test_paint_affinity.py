@@ -9,11 +9,11 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters.affinity import _COLOURMAP, AffinityPainter
-from animate.render.projection import View, fitted_limits
+from animate.render.painters.affinity import _COLOURMAP
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
+
+from helpers import paint as paint_alone
 
 SIZE = (940, 560)
 
@@ -26,15 +26,8 @@ def trace():
 
 def paint(trace, size=SIZE, side=True, **options):
     """A canvas with one affinity painter on it, built as animate.render.frames does."""
-    canvas = Canvas(size, side=side)
-    panel = canvas.panels[0]
-    box = panel.data.get_position()
-    aspect = box.height * size[1] / (box.width * size[0])
-    view = View(trace.X)
-    limits = fitted_limits(AffinityPainter.extent(trace, view), aspect)
-    indices = list(range(len(trace.steps)))
-    painter = AffinityPainter(trace, panel, canvas, view, limits, indices, trace.y, **options)
-    return canvas, painter
+    painter, _ = paint_alone(trace, size=size, side=side, **options)
+    return painter.canvas, painter
 
 
 def frame(canvas, painter, index):

@@ -10,11 +10,12 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters.em import EMPainter, _bound_axis, _ellipses
-from animate.render.projection import View, fitted_limits
+from animate.render.painters.em import _bound_axis, _ellipses
+from animate.render.projection import View
 from animate.scenes import load_scene
 from animate.trace import Step
+
+from helpers import paint as paint_alone
 
 SCENES = ("em", "em_vs_kmeans", "em_circles")
 SCENE_DIR = Path(__file__).resolve().parents[1] / "scenes"
@@ -34,14 +35,8 @@ def corner_trace():
 
 def paint(trace, side=False):
     """A painter on its own canvas, as animate.render.frames builds it."""
-    canvas = Canvas((800, 440) if side else (480, 480), side=side)
-    panel = canvas.panels[0]
-    box = panel.data.get_position()
-    aspect = box.height * canvas.size[1] / (box.width * canvas.size[0])
-    view = View(trace.X)
-    limits = fitted_limits(EMPainter.extent(trace, view), aspect)
-    indices = list(range(len(trace.steps)))
-    return EMPainter(trace, panel, canvas, view, limits, indices, trace.y), canvas
+    painter, _ = paint_alone(trace, size=(800, 440) if side else (480, 480), side=side)
+    return painter, painter.canvas
 
 
 def frame(painter, canvas, index):

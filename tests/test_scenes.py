@@ -86,7 +86,7 @@ def test_sweep_status_and_outcome_state_the_value_and_clusters(split_sweep):
     painter, _ = paint(split_sweep)
     assert painter.status(1) == "n_clusters = 3 · 3 clusters"
     assert painter.outcome() == "1 to 3 clusters"
-    assert painter.title() == "k-means, n_clusters from 1 to 3"
+    assert str(painter.title()) == "k-means, n_clusters from 1 to 3"
     assert split_sweep.steps[0].message == "With n_clusters = 1, k-means finds 1 cluster."
 
 
@@ -414,4 +414,4 @@ def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
     assert not near(frame(1), rc, style.NOISE, radius=2, tol=12)
     linkages = animate.sweep("agglomerative", X, "linkage", ["ward", "single"], y=y)
     painter, _ = paint(linkages)
-    assert painter.title() == "agglomerative clustering, linkage: ward / single"
+    assert str(painter.title()) == "agglomerative clustering, linkage: ward / single"

@@ -64,6 +64,7 @@ class _Event(NamedTuple):
     reached: np.ndarray
     frontier: np.ndarray
     message: str
+    explored: np.ndarray
 
 
 @algorithm(
@@ -106,7 +107,8 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
     Yields
     ------
     Step
-        "neighbourhoods" (core points found, no labels yet); then for each
+        "init" (every neighbourhood counted, core points found, no labels
+        yet); then for each
         cluster, in the order scikit-learn numbers them, "expand" steps: one
         per explored core point up to 60 points (with a "visit" step for each
         point found to be noise for now), one per frontier wave above, waves
@@ -114,9 +116,15 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
         "final". Every step has ``core`` (bool, n), ``n_neighbors`` (int, n:
         points within eps, itself included), ``eps``, ``cluster`` (the
         cluster growing, -1 if none), ``visited`` (the point whose
-        neighbourhood was just explored, -1 if none or several) and
+        neighbourhood was just explored, -1 if none or several),
+        ``explored`` (the points whose neighbourhoods this step explored:
+        the visited point, or a wave's frontier; empty for grouped waves),
         ``frontier`` (core points reached whose neighbourhoods are still to
-        explore).
+        explore) and ``noise`` (bool, n: points shown as noise so far, those
+        visited and found not core with no cluster yet, and from "noise" on
+        every point no cluster reached). "final" adds ``k_distances`` (n):
+        every point's distance to its ``min_samples``-th nearest point,
+        itself included, the curve eps is read from.
 
     Returns
     -------
@@ -131,8 +139,10 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
     core = n_neighbors >= min_samples
     fields = {"core": core, "n_neighbors": n_neighbors, "eps": eps}
     labels = np.full(len(X), -1, dtype=np.intp)
-    idle = {"visited": -1, "frontier": _NONE, "cluster": -1, **fields}
-    yield Step(0, "neighbourhoods", labels, _census_text(eps, min_samples, core), **idle)
+    idle = {"visited": -1, "frontier": _NONE, "cluster": -1, "explored": _NONE, **fields}
+    nobody = np.zeros(len(X), dtype=bool)
+    census = _census_text(eps, min_samples, core)
+    yield Step(0, "init", labels, census, noise=nobody, **idle)
 
     grow = _per_point_events if len(X) <= _PER_POINT_MAX else _wave_events
     events = list(grow(neighbourhoods, core, n_neighbors, min_samples))
@@ -140,8 +150,11 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
 
     n_clusters = int(labels.max()) + 1
     noise = int(np.count_nonzero(labels == -1))
+    idle["noise"] = labels < 0
     yield Step(n_clusters, "noise", labels, _noise_text(noise, len(X)), **idle)
-    yield Step(n_clusters, "final", labels, _final_text(labels, core, eps, min_samples), **idle)
+    k_distances = _k_distances(X, min(min_samples, len(X)), metric, p)
+    final = _final_text(labels, core, eps, min_samples)
+    yield Step(n_clusters, "final", labels, final, k_distances=k_distances, **idle)
     return {"n_iter": n_clusters, "converged": True}
 
 
@@ -152,6 +165,16 @@ def _neighbourhoods(X, eps, metric, p):
     model = NearestNeighbors(radius=eps, metric=metric, p=p).fit(X)
     _check_memory(model, X, eps)
     return model.radius_neighbors(X, return_distance=False)
+
+
+def _k_distances(X, k, metric, p):
+    """Every point's distance to its k-th nearest point, itself counted first: the
+    sorted curve people read eps from."""
+    from sklearn.neighbors import NearestNeighbors
+
+    model = NearestNeighbors(n_neighbors=k, metric=metric, p=p)
+    distances, _ = model.fit(X).kneighbors(X)
+    return distances[:, -1]
 
 
 def _check_memory(model, X, eps):
@@ -184,7 +207,7 @@ def _per_point_events(neighbourhoods, core, n_neighbors, min_samples):
                 f"Point {i} has only {_points(n_neighbors[i])} within eps "
                 f"(min_samples={min_samples}): noise for now"
             )
-            yield _Event(cluster + 1, "visit", -1, i, _NONE, _NONE, text)
+            yield _Event(cluster + 1, "visit", -1, i, _NONE, _NONE, text, np.array([i]))
             continue
         cluster += 1
         labels[i] = cluster
@@ -203,7 +226,7 @@ def _per_point_events(neighbourhoods, core, n_neighbors, min_samples):
                 text = _visit_text(v, n_neighbors[v], cluster, reached, core)
             frontier = np.array(queue, dtype=np.intp)
             text += _complete_text(cluster, size, frontier)
-            yield _Event(cluster + 1, "expand", cluster, v, reached, frontier, text)
+            yield _Event(cluster + 1, "expand", cluster, v, reached, frontier, text, np.array([v]))
 
 
 def _wave_events(neighbourhoods, core, n_neighbors, min_samples):
@@ -218,6 +241,7 @@ def _wave_events(neighbourhoods, core, n_neighbors, min_samples):
         size = 1
         frontier = np.array([i], dtype=np.intp)
         while len(frontier):
+            explored = frontier
             reached = _unlabelled(neighbourhoods, frontier, labels)
             labels[reached] = cluster
             size += len(reached)
@@ -232,7 +256,7 @@ def _wave_events(neighbourhoods, core, n_neighbors, min_samples):
                 visited, shown = -1, reached
             frontier = reached[core[reached]]
             text += _complete_text(cluster, size, frontier)
-            yield _Event(cluster + 1, "expand", cluster, visited, shown, frontier, text)
+            yield _Event(cluster + 1, "expand", cluster, visited, shown, frontier, text, explored)
 
 
 def _unlabelled(neighbourhoods, sources, labels):
@@ -245,18 +269,31 @@ def _unlabelled(neighbourhoods, sources, labels):
 
 
 def _expand_steps(events, labels, fields):
-    """A Step per event, or per group of consecutive events when there are too many."""
+    """A Step per event, or per group of consecutive events when there are too many.
+
+    A group's step explored several neighbourhoods: it names none (``explored``
+    empty) rather than draw some of them.
+    """
     stride = max(1, math.ceil(len(events) / _MAX_EXPAND_STEPS))
+    visited_noise = np.zeros(len(labels), dtype=bool)
     for start in range(0, len(events), stride):
         group = events[start : start + stride]
         for event in group:
             labels[event.reached] = event.cluster
         last = group[-1]
         if len(group) == 1:
-            visited, message = last.visited, last.message
+            visited, message, explored = last.visited, last.message, last.explored
         else:
-            visited, message = -1, _group_text(group)
-        state = {"visited": visited, "frontier": last.frontier, "cluster": last.cluster}
+            visited, message, explored = -1, _group_text(group), _NONE
+        if last.phase == "visit" and visited >= 0:
+            visited_noise[visited] = True
+        state = {
+            "visited": visited,
+            "frontier": last.frontier,
+            "cluster": last.cluster,
+            "explored": explored,
+            "noise": visited_noise & (labels < 0),
+        }
         yield Step(last.iteration, last.phase, labels, message, **state, **fields)
 
 

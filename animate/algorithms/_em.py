@@ -45,7 +45,7 @@ _COLLAPSED = (
         # Every run's steps are kept (one resp matrix each): a hundred runs is plenty.
         "n_init": Interval(Integral, 1, 100),
     },
-    fields=("means", "covariances", "weights", "resp", "lower_bound"),
+    fields=("means", "covariances", "weights", "resp", "lower_bound", "centers"),
     restarts="n_init",
     score="lower_bound",
 )
@@ -108,8 +108,9 @@ def em(
     Step
         Phase "init", then "e-step" and "m-step" per iteration, then a last
         "e-step" with the final Gaussians (as scikit-learn's, so that the labels
-        are ``predict``'s). Fields: ``means`` (k, d), ``covariances`` (shaped as
-        scikit-learn's ``covariances_``), ``weights`` (k,), ``resp`` (n, k), the
+        are ``predict``'s). Fields: ``means`` (k, d) (also as ``centers``),
+        ``covariances`` (shaped as scikit-learn's ``covariances_``), ``weights``
+        (k,), ``resp`` (n, k), the
         probability that each point belongs to each Gaussian, and ``lower_bound``,
         scikit-learn's per-point log-likelihood bound (None before the first E-step;
         the last step keeps the last iteration's, as scikit-learn's ``lower_bound_``).
@@ -149,9 +150,9 @@ def _run(X, n_components, covariance_type, tol, reg_covar, max_iter, init_params
     """One EM run from one initialisation: its Steps; returns n_iter, converged, lower_bound."""
 
     def step(iteration, phase, labels, message, model, resp, lower_bound):
-        return Step(
-            iteration, phase, labels, message, **model, resp=resp, lower_bound=lower_bound, run=run
-        )
+        # ``centers`` too: the field every algorithm with centres names them by (sweeps draw it).
+        fields = {**model, "centers": model["means"], "resp": resp, "lower_bound": lower_bound}
+        return Step(iteration, phase, labels, message, **fields, run=run)
 
     model, precisions_chol, resp = _initialize(
         X, n_components, covariance_type, reg_covar, init_params, given, rng

@@ -28,6 +28,8 @@ from animate.trace import Step
 # Most numbers one temporary (kernels x points x features) may hold: windows are
 # looked at in chunks of kernels so memory stays flat however many seeds there are.
 _CHUNK = 2**22
+# Up to this many windows, every step says which points are inside one.
+_FEW_WINDOWS = 12
 
 
 @algorithm(
@@ -91,7 +93,9 @@ def meanshift(
         "init" (the seeds), one "shift" per iteration, "merge" and "assign".
         Every step has ``kernels`` (m, d), the window positions, and
         ``bandwidth``; "init" and "shift" add ``stopped`` and ``dropped``
-        (bool, m) and ``counts`` (points inside each window, int m); "merge"
+        (bool, m), ``counts`` (points inside each window, int m) and, with
+        at most 12 windows, ``inside`` (bool n: points inside some window;
+        None with more windows); "merge"
         and "assign" add ``centers`` (the modes, strongest first) and
         ``merged_into`` (the mode each window joined, -1 for dropped windows).
 
@@ -112,7 +116,7 @@ def meanshift(
         seeds, where = X, "on every data point"
 
     look = _looker(X, bandwidth, kernel)
-    state = yield from _climb(len(X), seeds, look, bandwidth, max_iter, kernel, where)
+    state = yield from _climb(X, seeds, look, bandwidth, max_iter, kernel, where)
     kernels, iteration = state["kernels"], state["iteration"]
     centers, merged_into = _merge(kernels, state["strength"], state["dropped"], bandwidth)
     common = {
@@ -183,7 +187,7 @@ def _estimate_bandwidth(X, quantile, n_samples, rng):
     return total / len(X)
 
 
-def _climb(n_samples, seeds, look, bandwidth, max_iter, kernel, where):
+def _climb(X, seeds, look, bandwidth, max_iter, kernel, where):
     """Shift all windows until each stops, one Step per iteration; return the final state."""
     kernels = np.array(seeds, dtype=np.float64)
     means, strength, counts = look(kernels)
@@ -201,7 +205,8 @@ def _climb(n_samples, seeds, look, bandwidth, max_iter, kernel, where):
         message += f", {_plural(int(dropped.sum()), 'empty window')} dropped"
     # Updated in place below; each Step keeps its own copy.
     fields = {"kernels": kernels, "stopped": stopped, "dropped": dropped, "counts": counts}
-    unassigned = np.full(n_samples, -1)
+    unassigned = np.full(len(X), -1)
+    fields["inside"] = _inside(X, kernels, bandwidth)
     yield Step(0, "init", unassigned, message, bandwidth=float(bandwidth), **fields)
     mean_text = "mean" if kernel == "flat" else "Gaussian-weighted mean"
     iteration = 0
@@ -226,6 +231,7 @@ def _climb(n_samples, seeds, look, bandwidth, max_iter, kernel, where):
         still = int(np.count_nonzero(~stopped))
         status = f"{still} still moving" if still else "all have stopped"
         message = f"Shift: every window moves to the {mean_text} of the points inside it ({status})"
+        fields["inside"] = _inside(X, kernels, bandwidth)
         yield Step(iteration, "shift", unassigned, message, bandwidth=float(bandwidth), **fields)
     return {
         "kernels": kernels,
@@ -235,6 +241,15 @@ def _climb(n_samples, seeds, look, bandwidth, max_iter, kernel, where):
         "converged": not capped.any(),
         "iteration": iteration,
     }
+
+
+def _inside(X, kernels, bandwidth):
+    """Which points lie inside some window, kept only for a few windows (a picture
+    of many windows shows almost every point inside one); None otherwise."""
+    if len(kernels) > _FEW_WINDOWS:
+        return None
+    gaps = X[:, None, :] - kernels[None, :, :]
+    return (np.linalg.norm(gaps, axis=2) <= bandwidth).any(axis=1)
 
 
 def _looker(X, bandwidth, kernel):

@@ -91,6 +91,8 @@ class Options:
         return value if isinstance(value, str) and value in self.values else _REFUSED
 
     def __str__(self):
+        if len(self.values) == 1:
+            return repr(self.values[0])
         return f"one of {', '.join(map(repr, self.values))}"
 
 
@@ -191,6 +193,14 @@ class Spec:
         for key, allowed in self.constraints.items():
             resolved[key] = _checked(key, resolved[key], allowed, n_samples)
         return resolved
+
+
+def check(name, value, *allowed):
+    """``value`` if it meets one of the ``allowed`` constraints, converted; else a UserError.
+
+    For options checked outside an algorithm (a painter's ``max_discs``).
+    """
+    return _checked(name, value, allowed, None)
 
 
 def _checked(name, value, allowed, n_samples):

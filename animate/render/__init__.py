@@ -1,6 +1,8 @@
 """Traces to frames to files: ``render`` one trace, ``compare`` several side by side.
 
 Frame generation (:func:`frames`) is separate from writing (:mod:`animate.encode`).
+matplotlib and pillow are imported when the first frame is drawn, not when
+``animate`` is imported: commands that only list or check start fast.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ import numpy as np
 
 from animate.errors import UserError
 from animate.metrics import adjusted_rand_index
-from animate.render import style
-from animate.render.figure import Canvas
-from animate.render.painters import painter_for
 from animate.render.projection import View, fitted_limits
 from animate.render.timeline import Timeline, Timing
 
@@ -61,6 +60,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     Path
         The file written.
     """
+    from animate.render.painters import painter_for
+
     side = side_panel and painter_for(trace.algorithm).side_title is not None
     size = size or (SIDE_SIZE if side else SINGLE_SIZE)
     titles = [title] if title else None
@@ -128,7 +129,8 @@ def frames(
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
-    painters = _painters(traces, canvas, timing, options)
+    narrate = n == 1 and not caption
+    painters = _painters(traces, canvas, timing, options, narrate)
     for painter, panel_title in zip(painters, titles or [None] * n):
         painter.panel.title.set_text(_panel_title(painter, panel_title, n))
     if title and n > 1:
@@ -137,13 +139,15 @@ def frames(
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
     )
-    yield from _play(painters, canvas, timeline, ari, narrate=n == 1 and not caption)
+    yield from _play(painters, canvas, timeline, ari, narrate)
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     """The figure for ``n`` panels: as square a grid as fits unless ``cols`` says."""
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
+    from animate.render.figure import Canvas
+
     canvas = Canvas(
         size or (max(320, 300 * cols), 60 + 320 * rows),
         rows,
@@ -158,8 +162,10 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     return canvas
 
 
-def _painters(traces, canvas, timing, options):
+def _painters(traces, canvas, timing, options, narrated):
     """One painter per trace, each told which steps it will show and its fixed limits."""
+    from animate.render.painters import PanelContext, painter_for
+
     classes = [painter_for(t.algorithm) for t in traces]
     _unused_options(classes, options)
     timeline = Timeline.aligned(
@@ -175,10 +181,8 @@ def _painters(traces, canvas, timing, options):
         aspect = (box.height * canvas.size[1]) / (box.width * canvas.size[0])
         limits = fitted_limits(extents[p], aspect)
         anchor = _anchor(trace, traces[0], painters)
-        options_here = _options_for(cls, options)
-        painters.append(
-            cls(trace, panel, canvas, views[p], limits, indices, anchor, **options_here)
-        )
+        ctx = PanelContext(panel, canvas, views[p], limits, indices, anchor, len(traces), narrated)
+        painters.append(cls(trace, ctx, **_options_for(cls, options)))
     return painters
 
 
@@ -200,10 +204,11 @@ def _play(painters, canvas, timeline, ari, narrate):
 def _panel_title(painter, custom, n_panels):
     """A custom title may hold ``{outcome}`` and ``{parameters}`` (the default title
     without the algorithm's name); the default states parameters and outcome."""
+    title = painter.title()
     if custom:
-        parameters = painter.title().partition(", ")[2]
+        parameters = ", ".join(title.parameters)
         return custom.replace("{outcome}", painter.outcome()).replace("{parameters}", parameters)
-    return painter.title() if n_panels == 1 else f"{painter.title()}\n{painter.outcome()}"
+    return str(title) if n_panels == 1 else f"{title}\n{painter.outcome()}"
 
 
 def _status(painter, index, ari):
@@ -249,18 +254,20 @@ def _same_data(a, b):
     return a.X.shape == b.X.shape and np.array_equal(a.X, b.X)
 
 
+def _painter_options(cls):
+    """The painter's own options: the keyword arguments after the trace and context."""
+    return set(list(inspect.signature(cls.__init__).parameters)[3:])
+
+
 def _options_for(cls, options):
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = _painter_options(cls)
     return {k: v for k, v in options.items() if k in accepted}
-
-
-_PAINTER_ARGUMENTS = {"self", "trace", "panel", "canvas", "view", "limits", "indices", "anchor"}
 
 
 def _unused_options(classes, options):
     accepted = set()
     for cls in classes:
-        accepted |= set(inspect.signature(cls.__init__).parameters) - _PAINTER_ARGUMENTS
+        accepted |= _painter_options(cls)
     unknown = sorted(set(options) - accepted)
     if unknown:
         raise UserError(
@@ -269,4 +276,4 @@ def _unused_options(classes, options):
         )
 
 
-__all__ = ["compare", "frames", "render", "style"]
+__all__ = ["compare", "frames", "render"]

@@ -13,7 +13,7 @@ from matplotlib.markers import MarkerStyle
 
 from animate.errors import UserError
 from animate.render import style
-from animate.render.painters.base import Painter, format_number
+from animate.render.painters.base import Painter, Title, format_number, paints
 
 MATRICES = {
     "similarity": "S  similarity",
@@ -35,6 +35,7 @@ _MARKERS = {
 _TITLE_PX, _GAP_PX, _KEY_PX, _STRIP = 15, 12, 24, 0.045
 
 
+@paints("affinity")
 class AffinityPainter(Painter):
     """Points linked to their exemplar; S, R, A and A + R as heat maps beside them.
 
@@ -52,19 +53,11 @@ class AffinityPainter(Painter):
     """
 
     side_title = "similarity and messages"
+    points_layer = True
 
-    def __init__(
-        self,
-        trace,
-        panel,
-        canvas,
-        view,
-        limits,
-        indices,
-        anchor=None,
-        matrices=tuple(MATRICES),
-    ):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx, *, matrices=tuple(MATRICES)):
+        super().__init__(trace, ctx)
+        panel, canvas, indices = ctx.panel, ctx.canvas, ctx.indices
         matrices = _check_matrices(matrices)
         self.links = LineCollection([], linewidths=0.8, zorder=1)
         self.ax.add_collection(self.links)
@@ -160,15 +153,17 @@ class AffinityPainter(Painter):
             heat_map.show(index, exemplars, slots[exemplars])
 
     def title(self):
-        damping = self.trace.params.get("damping", 0.5)
+        damping = self.trace.params["damping"]
         # The preference sets how many clusters: it comes first when the title is shortened.
-        return f"affinity propagation, preference {self._preference()}, damping {damping:g}"
+        return Title(
+            "affinity propagation", (f"preference {self._preference()}", f"damping {damping:g}")
+        )
 
     def _preference(self):
         value = self.trace.final.preference
         if np.ndim(value) > 0:
             return f"{_number(np.min(value))} to {_number(np.max(value))}"
-        median = " (median)" if self.trace.params.get("preference") is None else ""
+        median = " (median)" if self.trace.params["preference"] is None else ""
         return f"{_number(value)}{median}"
 
     def outcome(self):
@@ -332,7 +327,7 @@ def _grid(count, room):
 
 
 def _similarity_title(trace):
-    source = "given" if trace.params.get("affinity") == "precomputed" else "−distance²"
+    source = "given" if trace.params["affinity"] == "precomputed" else "−distance²"
     preference = trace.steps[0].preference
     if np.ndim(preference) > 0:
         return f"S = {source}, preferences on the diagonal"

@@ -13,7 +13,7 @@ from scipy.spatial.distance import cdist
 
 from animate.render import style
 from animate.render.colours import slots_for
-from animate.render.painters.base import Painter, format_number
+from animate.render.painters.base import Painter, Title, format_number, paints
 
 # Up to this many points, points and dendrogram leaves carry their index.
 _NAMED = 30
@@ -25,12 +25,15 @@ _RINGED = 40
 _SCIPY_METRIC = {"manhattan": "cityblock", "l1": "cityblock", "l2": "euclidean"}
 
 
+@paints("agglomerative")
 class AgglomerativePainter(Painter):
     focus = "tail"
+    points_layer = True
     side_title = "dendrogram"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        panel, canvas, indices, anchor = ctx.panel, ctx.canvas, ctx.indices, ctx.anchor
         self.n = len(self.xy)
         self.tree = _Tree(trace.final.linkage)
         self.colours = _colour_slots(trace, indices, anchor)
@@ -88,7 +91,7 @@ class AgglomerativePainter(Painter):
         """
         a, b = self.trace.steps[index].merged
         part_a, part_b = self.tree.leaves(a), self.tree.leaves(b)
-        linkage = self.trace.params.get("linkage", "ward")
+        linkage = self.trace.params["linkage"]
         if linkage in ("single", "complete"):
             gaps = self._distances(part_a, part_b)
             pick = np.argmin(gaps) if linkage == "single" else np.argmax(gaps)
@@ -125,14 +128,13 @@ class AgglomerativePainter(Painter):
 
     def title(self):
         params = self.trace.params
-        parts = [f"{params.get('linkage', 'ward')} linkage"]
-        metric = params.get("metric", "euclidean")
-        if metric != "euclidean":
-            parts.append(metric)
-        graph = params.get("connectivity")
+        parts = [f"{params['linkage']} linkage"]
+        if params["metric"] != "euclidean":
+            parts.append(params["metric"])
+        graph = params["connectivity"]
         if graph is not None:
             parts.append(f"{graph}-NN graph" if isinstance(graph, int) else "connectivity graph")
-        return "agglomerative, " + ", ".join(parts)
+        return Title("agglomerative", tuple(parts))
 
     def outcome(self):
         final = self.trace.final
@@ -206,7 +208,7 @@ class _Dendrogram:
         top = max(tree.height.max(), trace.final.threshold)
         ax.set_xlim(-0.7, self.n - 0.3)
         ax.set_ylim(0, top * 1.1 if top > 0 else 1.0)
-        self._ticks(ax, trace.params.get("linkage", "ward"))
+        self._ticks(ax, trace.params["linkage"])
         self.links = ax.add_collection(LineCollection([], lw=1.3, zorder=2))
         self.latest = ax.add_line(Line2D([], [], color=style.HIGHLIGHT, lw=2.6, zorder=3))
         self.level = ax.add_line(Line2D([], [], color=style.MUTED, lw=0.9, zorder=1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.lines import Line2D
 
@@ -66,27 +68,82 @@ class ClusterPoints:
             line.set_visible(len(idx) > 0)
 
 
+_PAINTERS = {}
+
+
+def paints(algorithm):
+    """Class decorator: the painter draws traces of ``algorithm`` (its canonical name)."""
+
+    def register(cls):
+        cls.algorithm = algorithm
+        _PAINTERS[algorithm] = cls
+        return cls
+
+    return register
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """Where and how a painter draws: everything it is given besides the trace.
+
+    Attributes
+    ----------
+    panel : Panel
+        Its axes (``data``, ``side`` or None) and text slots (``title``, ``status``).
+    canvas : Canvas
+        The figure; register changing artists with ``canvas.animate``.
+    view : View
+        The projection of the data onto the picture's plane.
+    limits : ((x0, x1), (y0, y1))
+        Fixed axis limits for the whole animation.
+    indices : list of int
+        The steps that will be shown, in order.
+    anchor : ndarray or None
+        Labels to match colours to (true labels, or the first panel's answer).
+    n_panels : int
+        Panels in the figure: a painter alone may draw more (names, legends).
+    narrated : bool
+        Whether the caption under the figure tells this panel's steps.
+    """
+
+    panel: object
+    canvas: object
+    view: object
+    limits: tuple
+    indices: list
+    anchor: object = None
+    n_panels: int = 1
+    narrated: bool = True
+
+
 class Painter:
     """Draws one trace in one panel: artists made once, then updated by :meth:`show`.
 
     Subclasses set ``identity`` (labels name the same cluster in every step),
     ``focus`` ("head" or "tail": which end of a long trace to show one step at
-    a time) and ``side_title`` (the diagnostic panel's title, or None).
+    a time), ``side_title`` (the diagnostic panel's title, or None) and
+    ``points_layer`` (True to get ``self.points``, the data coloured by cluster;
+    painters that draw points their own way leave it False). They take their
+    own options as keyword arguments after ``ctx``.
     """
 
     identity = False
     focus = "head"
     side_title = None
+    points_layer = False
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        self.trace, self.panel, self.canvas, self.view = trace, panel, canvas, view
-        self.ax = panel.data
-        self.ax.set_xlim(*limits[0])
-        self.ax.set_ylim(*limits[1])
-        self.xy = view.points(trace.X)
-        labels = [trace.steps[i].labels for i in indices]
-        self.slots = dict(zip(indices, colour_slots(labels, anchor, self.identity)))
-        self.points = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)))
+    def __init__(self, trace, ctx):
+        self.trace, self.ctx = trace, ctx
+        self.panel, self.canvas, self.view = ctx.panel, ctx.canvas, ctx.view
+        self.ax = ctx.panel.data
+        self.ax.set_xlim(*ctx.limits[0])
+        self.ax.set_ylim(*ctx.limits[1])
+        self.xy = ctx.view.points(trace.X)
+        labels = [trace.steps[i].labels for i in ctx.indices]
+        self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
+        if self.points_layer:
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=point_size(len(self.xy)))
+        panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
                 self.side_title, fontsize=style.FONT_SIZES["panel"], color=style.INK
@@ -111,7 +168,7 @@ class Painter:
         raise NotImplementedError
 
     def title(self):
-        """The panel's title: algorithm and its key parameters."""
+        """The panel's :class:`Title`: the algorithm and its key parameters."""
         raise NotImplementedError
 
     def outcome(self):
@@ -121,6 +178,21 @@ class Painter:
     def status(self, index):
         """The status line at step ``index`` ("iteration 3 of 7 · inertia 1,234")."""
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Title:
+    """A panel title: the algorithm's name and its key parameters, most telling first.
+
+    ``str(title)`` is "name, parameter, parameter"; a grid whose column header
+    names the algorithm shows only the parameters.
+    """
+
+    name: str
+    parameters: tuple = ()
+
+    def __str__(self):
+        return ", ".join([self.name, *self.parameters])
 
 
 def score_curve(side):

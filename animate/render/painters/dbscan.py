@@ -10,7 +10,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import ClusterPoints, Painter, format_number
+from animate.render.painters.base import ClusterPoints, Painter, Title, format_number, paints
 
 # The order p of the Minkowski norm behind each metric whose ball is a simple shape.
 _NORM_ORDER = {
@@ -25,6 +25,7 @@ _NORM_ORDER = {
 _BORDER_SCALE = 0.6
 
 
+@paints("dbscan")
 class DBSCANPainter(Painter):
     """Draws a DBSCAN trace: eps-balls, frontier, core / border / noise points.
 
@@ -47,10 +48,11 @@ class DBSCANPainter(Painter):
     identity = True  # DBSCAN never renumbers a cluster once it has started
     side_title = "k-distance (sorted)"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None, legend=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx, *, legend=None):
+        super().__init__(trace, ctx)
+        panel, canvas, view = ctx.panel, ctx.canvas, ctx.view
         # A single panel is captioned "Point 7 ...": name the point and explain the markers.
-        self.narrated = panel.title is canvas.title
+        self.narrated = ctx.narrated
         final = trace.final
         self.core = np.asarray(final.core, dtype=bool)
         self.eps = float(final.eps)
@@ -59,8 +61,6 @@ class DBSCANPainter(Painter):
         self._overlays(canvas)
         if self.narrated if legend is None else legend:
             self._legend(canvas)
-        self.noise = _noise_masks(trace.steps, indices)
-        self.explored = {i: _explored(trace.steps, i) for i in indices}
         self.kdist = self.rank = self.kmarks = None
         if panel.side is not None:
             self._setup_side()
@@ -75,10 +75,7 @@ class DBSCANPainter(Painter):
         return np.vstack([xy - eps, xy + eps])
 
     def _layers(self, canvas):
-        # Core and other points need different sizes, hence two layers of their
-        # own; the base layer (one size for all) is never shown.
-        for line in (self.points.noise, self.points.unassigned, *self.points.lines.values()):
-            line.set_visible(False)
+        # Core and other points need different sizes, hence two layers.
         size = _marker_size(len(self.xy))
         self.size = size
         self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size)
@@ -171,8 +168,8 @@ class DBSCANPainter(Painter):
 
     def _setup_side(self):
         side = self.panel.side
-        k = min(_min_samples(self.trace.params), len(self.xy))
-        kdist = _k_distances(self.trace, k)
+        k = min(self.trace.params["min_samples"], len(self.xy))
+        kdist = self.trace.final.k_distances
         order = np.argsort(kdist, kind="stable")
         self.kdist = kdist
         self.rank = np.empty(len(kdist), dtype=int)
@@ -223,11 +220,10 @@ class DBSCANPainter(Painter):
     def show(self, index):
         step = self.trace.steps[index]
         slots = self.slots_of(index)
-        noise = self.noise[index]
+        noise = step.noise
         self.core_points.show(slots[self.core])
         self.other_points.show(slots[~self.core], noise=noise[~self.core])
-        explored = self.explored[index]
-        self._show_balls(index, explored)
+        self._show_balls(index, step.explored)
         frontier = np.asarray(step.frontier, dtype=int)
         self.frontier.set_data(self.xy[frontier, 0], self.xy[frontier, 1])
         marked = [step.visited] if step.visited >= 0 else []
@@ -262,11 +258,11 @@ class DBSCANPainter(Painter):
 
     def title(self):
         params = self.trace.params
-        text = f"DBSCAN, eps = {self.eps:g}, min_samples = {_min_samples(params)}"
-        metric = params.get("metric", "euclidean")
+        parts = [f"eps = {self.eps:g}", f"min_samples = {params['min_samples']}"]
+        metric = params["metric"]
         if metric != "euclidean":
-            text += f", {metric}" + (f" p = {params['p']:g}" if params.get("p") else "")
-        return text
+            parts.append(f"{metric}" + (f" p = {params['p']:g}" if params["p"] else ""))
+        return Title("DBSCAN", tuple(parts))
 
     def outcome(self):
         labels = self.trace.final.labels
@@ -277,7 +273,7 @@ class DBSCANPainter(Painter):
     def status(self, index):
         labels = self.trace.steps[index].labels
         border = int(np.count_nonzero((labels >= 0) & ~self.core))
-        noise = int(np.count_nonzero(self.noise[index]))
+        noise = int(np.count_nonzero(self.trace.steps[index].noise))
         return (
             f"{_count(int(labels.max()) + 1, 'cluster')} · "
             f"core {format_number(int(self.core.sum()))} · border {format_number(border)} · "
@@ -287,10 +283,10 @@ class DBSCANPainter(Painter):
 
 def _unit_ball(params, n_features):
     """Outline (m, 2) of the metric's ball of radius 1 in the picture, or None."""
-    metric = params.get("metric", "euclidean")
+    metric = params["metric"]
     order = _NORM_ORDER.get(metric)
     if metric == "minkowski":
-        order = float(params.get("p") or 2.0)
+        order = float(params["p"] or 2.0)
     if n_features == 1 and order is not None:
         order = 2.0  # on a line every Minkowski ball is the same interval
     if order is None or (n_features > 2 and order != 2.0):
@@ -320,60 +316,6 @@ def _emptiest_corner(xy, xlim, ylim):
         "lower right": (u > 0.55) & (v < 0.35),
     }
     return min(corners, key=lambda name: np.count_nonzero(corners[name]))
-
-
-def _noise_masks(steps, indices):
-    """Points shown as noise at each of ``indices``: those visited and found
-    non-core with no cluster yet ("noise for now"), and at the end every point
-    no cluster reached."""
-    wanted = set(indices)
-    seen = np.zeros(len(steps[0].labels), dtype=bool)
-    masks = {}
-    for i, step in enumerate(steps):
-        if step.phase == "visit" and step.visited >= 0:
-            seen[step.visited] = True
-        if i in wanted:
-            unlabelled = step.labels < 0
-            final = step.phase in ("noise", "final")
-            masks[i] = unlabelled if final else seen & unlabelled
-    return masks
-
-
-def _explored(steps, index):
-    """Points whose eps-neighbourhoods step ``index`` explored.
-
-    The visited point when there is one; for a breadth-first wave, the
-    previous step's frontier. A step that groups several waves explored more
-    than that frontier: it shows no balls rather than the wrong ones.
-    """
-    step = steps[index]
-    if step.visited >= 0:
-        return np.array([step.visited])
-    if step.phase != "expand" or index == 0:
-        return np.empty(0, dtype=int)
-    before = steps[index - 1].labels
-    reached = (step.labels >= 0) & (before < 0)
-    # One wave's new frontier is exactly the core points it reached; a group's is fewer.
-    core_reached = np.flatnonzero(reached & step.core)
-    if not np.array_equal(core_reached, np.sort(step.frontier)):
-        return np.empty(0, dtype=int)
-    return np.asarray(steps[index - 1].frontier, dtype=int)
-
-
-def _min_samples(params):
-    # The algorithm's default when the run left it out.
-    return int(params.get("min_samples", 5))
-
-
-def _k_distances(trace, k):
-    """Every point's distance to its k-th nearest point, itself counted first."""
-    from sklearn.neighbors import NearestNeighbors
-
-    metric = trace.params.get("metric", "euclidean")
-    power = {"p": trace.params.get("p") or 2.0} if metric == "minkowski" else {}
-    model = NearestNeighbors(n_neighbors=k, metric=metric, **power)
-    distances, _ = model.fit(trace.X).kneighbors(trace.X)
-    return distances[:, -1]
 
 
 def _marker_size(n_points):

@@ -10,7 +10,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 
 from animate.render import style
-from animate.render.painters.base import Painter, format_number, point_size, score_curve
+from animate.render.painters.base import (
+    Painter,
+    Title,
+    format_number,
+    paints,
+    point_size,
+    score_curve,
+)
 
 SIGMAS = (1, 2, 3)
 # Opacity of the 1, 2 and 3 sigma ellipses' fill and outline. Only the inner one is
@@ -31,6 +38,7 @@ _INIT_NAMES = {
 _PHASES = {"init": "start", "e-step": "E-step", "m-step": "M-step"}
 
 
+@paints("em")
 class EMPainter(Painter):
     """Draws an EM trace: each Gaussian keeps its index, so it keeps its colour.
 
@@ -42,11 +50,9 @@ class EMPainter(Painter):
     identity = True
     side_title = "log-likelihood lower bound per point"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
-        # The base layer colours points at full strength only: ours shades them.
-        for line in (self.points.unassigned, self.points.noise, *self.points.lines.values()):
-            line.set_visible(False)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        canvas, view, indices = ctx.canvas, ctx.view, ctx.indices
         self.k = len(trace.final.means)
         self.component_slots = _component_slots(self.slots[indices[0]], self.k)
         self.shapes = [_ellipses(view, step, _kind(trace)) for step in trace.steps]
@@ -155,7 +161,9 @@ class EMPainter(Painter):
 
     def title(self):
         init = _init_name(self.trace.params)
-        return f"EM, {self.k} Gaussians, {_kind(self.trace)} covariances, init: {init}"
+        return Title(
+            "EM", (f"{self.k} Gaussians", f"{_kind(self.trace)} covariances", f"init: {init}")
+        )
 
     def outcome(self):
         state = "" if self.trace.converged else ", not converged"
@@ -270,7 +278,7 @@ def _bound_curve(steps):
 
 
 def _kind(trace):
-    return trace.params.get("covariance_type", "full")
+    return trace.params["covariance_type"]
 
 
 def _bound_axis(ys):
@@ -287,8 +295,8 @@ def _bound_axis(ys):
 
 
 def _init_name(params):
-    given = [n for n in ("weights", "means", "precisions") if params.get(f"{n}_init") is not None]
+    given = [n for n in ("weights", "means", "precisions") if params[f"{n}_init"] is not None]
     if len(given) == 3:
         return "given"
-    name = _INIT_NAMES[params.get("init_params", "kmeans")]
+    name = _INIT_NAMES[params["init_params"]]
     return f"{name}, given {' and '.join(given)}" if given else name

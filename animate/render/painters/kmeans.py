@@ -8,15 +8,18 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import Painter, format_number, score_curve
+from animate.render.painters.base import Painter, Title, format_number, paints, score_curve
 
 
+@paints("kmeans")
 class KMeansPainter(Painter):
     identity = True
+    points_layer = True
     side_title = "within-cluster sum of squares"
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None, voronoi=True):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx, *, voronoi=True):
+        super().__init__(trace, ctx)
+        canvas, view, limits = ctx.canvas, ctx.view, ctx.limits
         self.centers = [view.points(step.centers) for step in trace.steps]
         k = len(self.centers[0])
         self.regions = None
@@ -93,10 +96,9 @@ class KMeansPainter(Painter):
             self.marker.set_data(xs[-1:], ys[-1:])
 
     def title(self):
-        params = self.trace.params
-        init = params.get("init", "k-means++")
+        init = self.trace.params["init"]
         init = init if isinstance(init, str) else "given centres"
-        return f"k-means, k = {len(self.trace.final.centers)}, init: {init}"
+        return Title("k-means", (f"k = {len(self.trace.final.centers)}", f"init: {init}"))
 
     def outcome(self):
         state = "" if self.trace.converged else ", not converged"

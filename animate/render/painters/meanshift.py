@@ -3,6 +3,8 @@ their trails, merging into the modes, then the points coloured by mode."""
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
@@ -10,10 +12,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.patheffects import withStroke
 
-from animate.algorithms._checks import check_int
+from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
-from animate.render.painters.base import Painter
+from animate.render.painters.base import Painter, Title, paints
 
 # The colour of a window while it climbs: the algorithm knows no clusters yet.
 _WINDOW = style.CLUSTER_COLOURS[3]
@@ -26,6 +28,7 @@ _TALLIED = 6
 _HALO = withStroke(linewidth=2.5, foreground=style.BACKGROUND)
 
 
+@paints("meanshift")
 class MeanShiftPainter(Painter):
     """Windows (discs of radius bandwidth) with trails, the modes, then the clusters.
 
@@ -38,8 +41,11 @@ class MeanShiftPainter(Painter):
         those already chosen. After the merge the discs sit on the strongest modes.
     """
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None, max_discs=12):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    points_layer = True
+
+    def __init__(self, trace, ctx, *, max_discs=12):
+        super().__init__(trace, ctx)
+        view = ctx.view
         steps = trace.steps
         self.bandwidth = float(trace.final.bandwidth)
         self.positions = np.stack([view.points(s.kernels) for s in steps])
@@ -48,13 +54,12 @@ class MeanShiftPainter(Painter):
         self.dropped = self.merged_into < 0
         last = len(steps) - 1
         self.mode_slots = as_slots(np.arange(len(self.modes)), self.slots[last])
-        max_discs = check_int("max_discs", max_discs, low=0)
+        max_discs = check("max_discs", max_discs, Interval(Integral, 0, None))
         self.shown = _spread(
             self.positions[0], self.positions[-1], self.modes, self.dropped, max_discs
         )
         self.counted = len(self.positions[0]) <= _COUNTED
-        self.compact = len(canvas.panels) > 1
-        self.inside = self._inside(indices) if self.counted else {}
+        self.compact = ctx.n_panels > 1
         self._make_artists()
 
     @classmethod
@@ -67,14 +72,6 @@ class MeanShiftPainter(Painter):
         reach = min(float(trace.final.bandwidth), span / 3)
         ring = reach * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
         return np.vstack([data, (kernels[:, None, :] + ring).reshape(-1, 2)])
-
-    def _inside(self, indices):
-        """Per shown step, which points lie inside some window (few windows only)."""
-        inside = {}
-        for index in indices:
-            gaps = self.trace.X[:, None, :] - self.trace.steps[index].kernels[None, :, :]
-            inside[index] = (np.linalg.norm(gaps, axis=2) <= self.bandwidth).any(axis=1)
-        return inside
 
     def _make_artists(self):
         ax, n_discs = self.ax, len(self.shown)
@@ -175,7 +172,7 @@ class MeanShiftPainter(Painter):
             self._show_modes(step, here)
         noise = (step.labels < 0) if step.phase == "assign" else None
         self.points.show(self.slots_of(index), noise=noise)
-        picked = self.inside.get(index) if climbing else None
+        picked = self.trace.steps[index].inside if climbing and self.counted else None
         xy = self.xy[picked] if picked is not None else self.xy[:0]
         self.picked.set_data(xy[:, 0], xy[:, 1])
 
@@ -238,14 +235,14 @@ class MeanShiftPainter(Painter):
 
     def title(self):
         params = self.trace.params
-        if params.get("seeds") is not None:
+        if params["seeds"] is not None:
             seeds = "given seeds"
-        elif params.get("bin_seeding"):
+        elif params["bin_seeding"]:
             seeds = "bin seeds"
         else:
             seeds = "every point a seed"
-        name = "Gaussian mean shift" if params.get("kernel") == "gaussian" else "mean shift"
-        return f"{name}, bandwidth {self.bandwidth:.3g}, {seeds}"
+        name = "Gaussian mean shift" if params["kernel"] == "gaussian" else "mean shift"
+        return Title(name, (f"bandwidth {self.bandwidth:.3g}", seeds))
 
     def outcome(self):
         k = len(self.modes)

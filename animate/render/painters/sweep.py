@@ -9,17 +9,20 @@ from matplotlib.ticker import MaxNLocator
 
 from animate.algorithms import DISPLAY_NAMES
 from animate.render import style
-from animate.render.painters.base import Painter, score_curve
+from animate.render.painters.base import Painter, Title, paints, score_curve
 from animate.sweep import plural, short
 
 
+@paints("sweep")
 class SweepPainter(Painter):
     """Final labels per parameter value, centres as crosses, clusters per value beside."""
 
     side_title = "clusters"
+    points_layer = True
 
-    def __init__(self, trace, panel, canvas, view, limits, indices, anchor=None):
-        super().__init__(trace, panel, canvas, view, limits, indices, anchor)
+    def __init__(self, trace, ctx):
+        super().__init__(trace, ctx)
+        canvas = ctx.canvas
         self.centres = self.ax.add_line(
             Line2D(
                 [],
@@ -87,8 +90,8 @@ class SweepPainter(Painter):
         values = params["values"]
         name, parameter = DISPLAY_NAMES[params["algorithm"]], params["parameter"]
         if not _numeric(values):
-            return f"{name}, {parameter}: {' / '.join(short(v) for v in values)}"
-        return f"{name}, {parameter} from {short(values[0])} to {short(values[-1])}"
+            return Title(name, (f"{parameter}: {' / '.join(short(v) for v in values)}",))
+        return Title(name, (f"{parameter} from {short(values[0])} to {short(values[-1])}",))
 
     def outcome(self):
         low, high = int(self.counts.min()), int(self.counts.max())
