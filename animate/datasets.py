@@ -83,6 +83,9 @@ DATASETS = tuple(_MAKERS)
 # Most points a built-in data set makes, and most numbers (points x features):
 # 160 MB of float64, made in about a second.
 MAX_SAMPLES = 1_000_000
+# Largest size of a value in the data: its square, summed over a few features, must
+# stay a number (the largest float64 is 1.8e308).
+MAX_VALUE = 1e150
 _MAX_VALUES = 20_000_000
 
 
@@ -170,6 +173,12 @@ def validate_data(X, what="the data"):
         row = int(np.nonzero(~np.isfinite(X).all(axis=1))[0][0])
         raise UserError(
             f"{what} has a missing or infinite value in row {row}; drop or fill such rows first"
+        )
+    largest = float(np.abs(X).max())
+    if largest > MAX_VALUE:
+        raise UserError(
+            f"{what} has values as large as {largest:.3g}: squared distances between such "
+            f"points overflow; scale it to values below {MAX_VALUE:.0e}, e.g. X / abs(X).max()"
         )
     return X
 
