@@ -251,3 +251,35 @@ def test_bad_precomputed_and_cosine_input():
     X = validate_data(np.vstack([np.zeros((1, 2)), DATASETS["blobs60"]()]))
     with pytest.raises(animate.UserError, match="cosine"):
         next(agglomerative(X, metric="cosine", linkage="average"))
+
+
+@pytest.mark.parametrize("linkage", ["single", "complete"])
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
+def test_each_merge_names_the_pair_its_linkage_measured(linkage, metric):
+    X = make("blobs", n_samples=50, random_state=3)[0]
+    steps, _ = collect(agglomerative(X, n_clusters=3, linkage=linkage, metric=metric))
+    D = squareform(pdist(X, {"manhattan": "cityblock"}.get(metric, metric)))
+    labels_before = steps[0].labels
+    for step in steps[1:-1]:
+        i, j = step.witness
+        # One point from each of the two clusters, at exactly the merge's distance.
+        assert labels_before[i] != labels_before[j]
+        assert {labels_before[i], labels_before[j]} <= set(
+            labels_before[step.labels == step.labels[i]]
+        )
+        assert D[i, j] == pytest.approx(step.distance, rel=1e-12)
+        parts = step.labels == step.labels[i]
+        a, b = (
+            parts & (labels_before == labels_before[i]),
+            parts & (labels_before == labels_before[j]),
+        )
+        gaps = D[np.ix_(a, b)]
+        assert D[i, j] == (gaps.min() if linkage == "single" else gaps.max())
+        labels_before = step.labels
+
+
+def test_average_and_ward_merges_name_no_pair():
+    X = make("blobs", n_samples=20, random_state=3)[0]
+    for linkage in ("average", "ward"):
+        steps, _ = collect(agglomerative(X, n_clusters=2, linkage=linkage))
+        assert all(s.witness is None for s in steps[1:-1])

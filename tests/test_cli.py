@@ -129,6 +129,7 @@ def test_run_sweeps_one_parameter_one_frame_per_value(tmp_path, capsys):
     assert code == 2 and stderr.count("\n") == 1 and "KEY=[V1, V2, ...]" in stderr
 
 
+@pytest.mark.slow
 def test_gallery_renders_every_scene_and_a_broken_one_fails_alone(tmp_path, capsys, monkeypatch):
     scenes = tmp_path / "scenes"
     scenes.mkdir()
@@ -169,6 +170,7 @@ def test_options_before_the_command_are_not_overwritten_by_its_defaults(tmp_path
     assert (tmp_path / "there" / "quiet.gif").exists()
 
 
+@pytest.mark.slow
 def test_the_gifs_do_not_depend_on_jobs_and_render_writes_no_page(tmp_path, capsys):
     files = _tiny(tmp_path / "scenes", "one", "two")
     for jobs in ("1", "2"):
@@ -213,6 +215,7 @@ def _dying_job(path, out_dir, force=False):
     os._exit(1)
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_its_scenes_and_keeps_the_rest(tmp_path, capsys, monkeypatch):
     files = _tiny(tmp_path / "scenes", "good", "crash1", "crash2")
     write = tqdm.tqdm.write

@@ -3,6 +3,7 @@
 from html import escape
 from html.parser import HTMLParser
 
+import pytest
 from PIL import Image
 
 from animate.cli import main
@@ -56,6 +57,7 @@ def _gallery(tmp_path, monkeypatch, capsys, scenes):
     return code, out, err, page
 
 
+@pytest.mark.slow
 def test_the_gallery_page_shows_every_scene_with_its_command_and_embed_code(
     tmp_path, monkeypatch, capsys
 ):
@@ -81,6 +83,7 @@ def test_the_gallery_page_shows_every_scene_with_its_command_and_embed_code(
     assert _Page(snippets[0]).imgs == [page.imgs[0]]
 
 
+@pytest.mark.slow
 def test_a_broken_scene_is_one_error_line_and_left_out_of_the_page(tmp_path, monkeypatch, capsys):
     scenes = [("a", "Fine", "blobs"), ("broken", "Broken", "spirals")]
     code, out, err, text = _gallery(tmp_path, monkeypatch, capsys, scenes)
@@ -94,6 +97,7 @@ def test_a_broken_scene_is_one_error_line_and_left_out_of_the_page(tmp_path, mon
     assert page.h2 == ["Fine"] and "broken" not in text.lower()
 
 
+@pytest.mark.slow
 def test_the_page_is_the_same_bytes_every_time(tmp_path):
     out = tmp_path / "output"
     out.mkdir()

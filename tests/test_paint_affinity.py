@@ -245,6 +245,7 @@ def rendered(tmp_path_factory):
     return {name: load_scene(SCENE_DIR / f"{name}.toml").render(out) for name in SCENES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCENES)
 def test_scene_renders_a_looping_gif_within_budget_and_duration(rendered, name):
     scene = load_scene(SCENE_DIR / f"{name}.toml")
@@ -263,6 +264,7 @@ def test_scene_renders_a_looping_gif_within_budget_and_duration(rendered, name):
     assert total == first + step * (n_frames - 2) + hold
 
 
+@pytest.mark.slow
 def test_rendering_a_scene_twice_gives_the_same_bytes(rendered, tmp_path):
     again = load_scene(SCENE_DIR / "affinity_similarity.toml").render(tmp_path)
     assert again.read_bytes() == rendered["affinity_similarity"].read_bytes()

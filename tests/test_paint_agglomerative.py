@@ -166,6 +166,7 @@ def _expected_ms(n_points, found, step_ms, first_ms=1500, hold_ms=3000, max_fram
     return sum(durations)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("scene", "n_points", "found", "step_ms", "hold_ms"),
     [
@@ -184,6 +185,7 @@ def test_scene_loops_for_the_promised_time_under_a_megabyte(
     assert path.stat().st_size < 1_000_000
 
 
+@pytest.mark.slow
 def test_same_scene_gives_byte_identical_files(tmp_path):
     scene = load_scene(SCENES / "agglomerative.toml")
     a = scene.render(tmp_path / "a")

@@ -196,6 +196,7 @@ def read_gif(path):
     return loop, sum(durations)
 
 
+@pytest.mark.slow
 def test_tutorial_scene_shows_every_step_loops_and_repeats_byte_for_byte(tmp_path, tutorial):
     scene = load_scene(SCENES / "dbscan.toml")
     a = scene.render(tmp_path / "a")
@@ -210,6 +211,7 @@ def test_tutorial_scene_shows_every_step_loops_and_repeats_byte_for_byte(tmp_pat
     assert loop == 0 and total == expected <= 60_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "budget"), [("dbscan_circles", 1e6), ("dbscan_params", 2e6)])
 def test_scenes_fit_their_budget_and_loop(tmp_path, name, budget):
     scene = load_scene(SCENES / f"{name}.toml")

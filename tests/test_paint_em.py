@@ -162,6 +162,7 @@ def scene_gifs(tmp_path_factory):
     return {name: load_scene(SCENE_DIR / f"{name}.toml").render(out) for name in SCENES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCENES)
 def test_scenes_loop_within_size_and_duration(scene_gifs, name):
     scene = load_scene(SCENE_DIR / f"{name}.toml")
@@ -176,6 +177,7 @@ def test_scenes_loop_within_size_and_duration(scene_gifs, name):
     assert total == options.get("first_ms", 1500) + step * (longest - 2) + 3000
 
 
+@pytest.mark.slow
 def test_rendering_a_scene_twice_gives_the_same_bytes(scene_gifs, tmp_path):
     again = load_scene(SCENE_DIR / "em_vs_kmeans.toml").render(tmp_path)
     assert again.read_bytes() == scene_gifs["em_vs_kmeans"].read_bytes()

@@ -138,6 +138,7 @@ def rendered(tmp_path_factory):
     return {name: load_scene(SCENES / f"{name}.toml").render(out) for name in names}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "budget"),
     [
@@ -155,6 +156,7 @@ def test_scenes_loop_within_their_size_budget(rendered, name, budget):
     assert durations[-1] >= 3000 and sum(durations) > 8000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["meanshift_window", "meanshift"])
 def test_single_window_scenes_last_one_step_per_shift_and_pause_on_the_merge(rendered, name):
     scene = load_scene(SCENES / f"{name}.toml")
@@ -166,6 +168,7 @@ def test_single_window_scenes_last_one_step_per_shift_and_pause_on_the_merge(ren
     assert sum(durations) == 1500 + step_ms * n_shifts + 2.5 * step_ms + 3000
 
 
+@pytest.mark.slow
 def test_rendering_a_scene_twice_gives_the_same_bytes(rendered, tmp_path):
     again = load_scene(SCENES / "meanshift_window.toml").render(tmp_path)
     assert again.read_bytes() == rendered["meanshift_window"].read_bytes()

@@ -9,7 +9,8 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.encode import Quantiser, palette_for, write_gif
-from animate.render import frames, style
+from animate.metrics import adjusted_rand_index
+from animate.render import frames, projection, style
 from animate.render.timeline import Timeline, Timing, select_steps
 
 
@@ -210,3 +211,38 @@ def test_noise_is_drawn_as_visible_grey_crosses():
     frame = canvas.grab()
     grey = _rgb(style.NOISE)
     assert (np.abs(frame.astype(int) - grey).sum(axis=2) < 40).sum() > 60
+
+
+def test_more_than_two_features_are_drawn_on_their_first_two_principal_components():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    # The first two columns hold almost nothing; the spread is in the last two.
+    X = np.column_stack([rng.normal(0, 0.01, (200, 2)), rng.normal(0, [5.0, 2.0], (200, 2))])
+    X[:, 3] += X[:, 2] * 0.5
+    drawn = projection.View(X).points(X)
+    expected = PCA(n_components=2).fit_transform(X)
+    for k in range(2):
+        # Equal up to the sign of each component.
+        sign = np.sign(drawn[:, k] @ expected[:, k])
+        np.testing.assert_allclose(drawn[:, k], sign * expected[:, k], atol=1e-9)
+
+
+def test_side_by_side_panels_give_the_same_cluster_the_same_colour():
+    from animate.render import _painters
+    from animate.render.figure import Canvas
+    from animate.render.timeline import Timing
+
+    X, _ = animate.datasets.make("blobs", n_samples=90, centers=3, random_state=2)
+    first = animate.run("kmeans", X, n_clusters=3, random_state=5)
+    # The same centres in another order: the same clusters under other numbers.
+    second = animate.run("kmeans", X, n_clusters=3, init=first.final.centers[[1, 2, 0]])
+    a, b = first.final.labels, second.final.labels
+    # Same partition, numbered differently: only colour matching makes them agree.
+    assert adjusted_rand_index(a, b) == 1.0
+    assert not np.array_equal(a, b)
+    canvas = Canvas((640, 360), 1, 2, caption=False)
+    painters = _painters([first, second], canvas, Timing(500, 500, 500, 20), {}, False)
+    last = [p.ctx.indices[-1] for p in painters]
+    slots = [p.slots_of(i) for p, i in zip(painters, last)]
+    np.testing.assert_array_equal(slots[0], slots[1])

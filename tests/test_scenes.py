@@ -263,6 +263,7 @@ def test_fitted_lines_drop_middle_parts_then_cut():
     assert cut.endswith("…") and status.getlength(cut) <= 60
 
 
+@pytest.mark.slow
 def test_compare_scene_teaches_what_its_description_says():
     loaded = animate.load_scene(SCENES / "compare.toml")
     assert loaded.render_options["cols"] == 6 and len(loaded.panels) == 24
@@ -274,9 +275,10 @@ def test_compare_scene_teaches_what_its_description_says():
     for data in ("circles", "moons"):
         assert ari[data, "dbscan"] == ari[data, "agglomerative"] == 1.0
         assert ari[data, "kmeans"] < 0.5
-    assert all(ari["blobs", name] > 0.95 for name in animate.ALGORITHMS)
+    assert all(score > 0.95 for (data, _), score in ari.items() if data == "blobs")
 
 
+@pytest.mark.slow
 def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
     written = animate.load_scene(SCENES / "compare.toml").render(tmp_path)
     assert written.stat().st_size < 2_000_000
@@ -286,6 +288,7 @@ def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
     assert 10_000 < total < 40_000
 
 
+@pytest.mark.slow
 def test_every_example_in_the_scene_docs_loads_and_runs(tmp_path):
     text = (SCENES.parent / "docs" / "scenes.md").read_text(encoding="utf-8")
     examples = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if "title =" in b]
@@ -358,6 +361,7 @@ def test_mistakes_in_panels_are_one_line_user_errors(tmp_path, text, message):
         scene(tmp_path, text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["kmeans", "kmeans_moons", "kmeans_restarts"])
 def test_kmeans_scenes_loop_within_budget_for_the_promised_time(tmp_path, name):
     from animate.render.timeline import select_steps

@@ -31,6 +31,8 @@ from animate.errors import UserError
 from animate.trace import Step
 
 # scipy is imported where it is used: it takes longer to import than `--help` may.
+# Rows of one block of distances when finding a merge's witness pair.
+_WITNESS_ROWS = 1024
 # The metric names scikit-learn accepts, and scipy's name for each.
 _METRICS = {
     "euclidean": "euclidean",
@@ -104,7 +106,10 @@ def agglomerative(
         "init" (every point alone; field ``edges``, the graph's links as
         (m, 2) point pairs, or None), then one "merge" per merge in the order of
         the linkage matrix, with ``merged`` (the two cluster ids, scipy's
-        numbering), ``distance``, ``size`` and ``n_merges``; a merged cluster
+        numbering), ``distance``, ``size``, ``n_merges`` and ``witness``: for
+        single and complete linkage the two points (one in each cluster) whose
+        distance, in the chosen metric, is the linkage distance (the closest or
+        the farthest pair), None for the other linkages; a merged cluster
         keeps the label of its larger part, so colours stay put. Last, "cut":
         the clusters as scikit-learn labels them, with ``linkage`` (n-1, 4) in
         scipy's format, ``n_clusters_found`` and ``threshold``, the height of
@@ -143,7 +148,7 @@ def agglomerative(
         n_merges=0,
         edges=edges,
     )
-    yield from _merge_steps(Z, n_samples)
+    yield from _merge_steps(Z, X, metric, linkage)
     yield _cut_step(Z, n_samples, n_clusters, distance_threshold)
     return {"n_iter": n_samples - 1, "converged": True}
 
@@ -417,8 +422,10 @@ def _edge_lengths(X, a, b, metric):
 # Steps and the cut.
 
 
-def _merge_steps(Z, n):
+def _merge_steps(Z, X, metric, linkage):
+    n = len(X)
     labels = np.arange(n)
+    members = {i: np.array([i]) for i in range(n)}
     label_of = list(range(2 * n - 1))  # the label each cluster shows: its larger part's
     size = [1] * n + Z[:, 3].astype(int).tolist()
     for i, (a, b, dist, new_size) in enumerate(Z.tolist()):
@@ -428,6 +435,8 @@ def _merge_steps(Z, n):
         keep, gone = (a, b) if size[a] >= size[b] else (b, a)
         labels[labels == label_of[gone]] = label_of[keep]
         label_of[n + i] = label_of[keep]
+        part_a, part_b = members.pop(a), members.pop(b)
+        members[n + i] = np.concatenate([part_a, part_b])
         yield Step(
             i + 1,
             "merge",
@@ -438,7 +447,34 @@ def _merge_steps(Z, n):
             distance=dist,
             size=int(new_size),
             n_merges=i + 1,
+            witness=_witness(X, metric, linkage, part_a, part_b),
         )
+
+
+def _witness(X, metric, linkage, part_a, part_b):
+    """The pair of points, one from each part, whose distance is the linkage's: the
+    closest for single linkage, the farthest for complete; None for the others
+    (average and ward weigh every pair). Compared a block of rows at a time so that
+    a merge of two big clusters never holds their whole distance matrix."""
+    if linkage not in ("single", "complete"):
+        return None
+    from scipy.spatial.distance import cdist
+
+    closest = linkage == "single"
+    pick = np.argmin if closest else np.argmax
+    best, pair = None, None
+    for start in range(0, len(part_a), _WITNESS_ROWS):
+        rows = part_a[start : start + _WITNESS_ROWS]
+        if metric == "precomputed":
+            gaps = X[np.ix_(rows, part_b)]
+        else:
+            gaps = cdist(X[rows], X[part_b], metric)
+        i, j = np.unravel_index(pick(gaps), gaps.shape)
+        gap = gaps[i, j]
+        # Strictly better only: the first of equal distances wins, as one argmin would.
+        if best is None or (gap < best if closest else gap > best):
+            best, pair = gap, (int(rows[i]), int(part_b[j]))
+    return pair
 
 
 def _cut_step(Z, n, n_clusters, distance_threshold):

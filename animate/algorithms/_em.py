@@ -8,7 +8,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state
-from animate.algorithms._kmeans import _kmeans_plusplus, kmeans
+from animate.algorithms._kmeans import kmeans
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
@@ -225,10 +226,7 @@ def _initial_resp(X, n_components, init_params, rng):
         rows = rng.choice(n_samples, size=n_components, replace=False)
         resp[rows, np.arange(n_components)] = 1
     else:
-        # k-means++ gives the chosen points, not their rows; any row equal to a point gives
-        # the same starting Gaussian.
-        for component, point in enumerate(_kmeans_plusplus(X, n_components, rng)):
-            resp[np.flatnonzero((point == X).all(axis=1))[0], component] = 1
+        resp[seed_indices(X, n_components, rng), np.arange(n_components)] = 1
     return resp
 
 

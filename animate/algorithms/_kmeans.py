@@ -7,6 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state, check_sample_weight
+from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
@@ -223,34 +224,7 @@ def _initial_centers(Xc, n_clusters, init, mean, rng, weights):
                 "give more points weight or use init='k-means++'"
             )
         return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=weights / weights.sum())]
-    return _kmeans_plusplus(Xc, n_clusters, rng, weights)
-
-
-def _kmeans_plusplus(Xc, n_clusters, rng, weights=None):
-    """Greedy k-means++ drawing the same random numbers as scikit-learn's ``_kmeans_plusplus``,
-    with the same expressions (so the same rounding) for the weighted potentials."""
-    n_samples = len(Xc)
-    weights = np.ones(n_samples) if weights is None else weights
-    n_trials = 2 + int(np.log(n_clusters))
-    norms = (Xc**2).sum(axis=1)
-    centers = np.empty((n_clusters, Xc.shape[1]))
-    centers[0] = Xc[rng.choice(n_samples, p=weights / weights.sum())]
-    closest = _squared_distances(centers[:1], Xc, norms)[0]
-    potential = closest @ weights
-    for c in range(1, n_clusters):
-        draws = rng.uniform(size=n_trials) * potential
-        candidates = np.minimum(np.searchsorted(np.cumsum(weights * closest), draws), n_samples - 1)
-        to_candidates = np.minimum(closest, _squared_distances(Xc[candidates], Xc, norms))
-        potentials = to_candidates @ weights
-        best = int(np.argmin(potentials))
-        potential, closest = potentials[best], to_candidates[best]
-        centers[c] = Xc[candidates[best]]
-    return centers
-
-
-def _squared_distances(A, B, B_norms):
-    d = (A**2).sum(axis=1)[:, None] - 2.0 * A @ B.T + B_norms[None, :]
-    return np.maximum(d, 0.0)
+    return Xc[seed_indices(Xc, n_clusters, rng, sample_weight=weights)]
 
 
 def _same_clustering(a, b):

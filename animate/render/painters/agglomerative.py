@@ -9,7 +9,6 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from scipy.cluster.hierarchy import dendrogram
-from scipy.spatial.distance import cdist
 
 from animate.render import style
 from animate.render.colours import slots_for
@@ -22,7 +21,6 @@ _SLOW_MARGIN = 3
 _SLOW = 2.0
 # Merges of at most this many points have every point ringed.
 _RINGED = 40
-_SCIPY_METRIC = {"manhattan": "cityblock", "l1": "cityblock", "l2": "euclidean"}
 
 
 @paints("agglomerative")
@@ -89,25 +87,14 @@ class AgglomerativePainter(Painter):
         Every point of the two clusters is ringed while they are few; rings on a
         large merge would hide its colours, so then only the segment's ends are.
         """
-        a, b = self.trace.steps[index].merged
-        part_a, part_b = self.tree.leaves(a), self.tree.leaves(b)
-        linkage = self.trace.params["linkage"]
-        if linkage in ("single", "complete"):
-            gaps = self._distances(part_a, part_b)
-            pick = np.argmin(gaps) if linkage == "single" else np.argmax(gaps)
-            i, j = np.unravel_index(pick, gaps.shape)
-            segment = self.xy[[part_a[i], part_b[j]]]
+        step = self.trace.steps[index]
+        part_a, part_b = self.tree.leaves(step.merged[0]), self.tree.leaves(step.merged[1])
+        if step.witness is not None:
+            segment = self.xy[list(step.witness)]
         else:
             segment = np.array([self.xy[part_a].mean(axis=0), self.xy[part_b].mean(axis=0)])
         merged = np.concatenate([part_a, part_b])
         return (self.xy[merged] if len(merged) <= _RINGED else segment), segment
-
-    def _distances(self, rows, cols):
-        X = self.trace.X
-        metric = self.trace.params.get("metric", "euclidean")
-        if metric == "precomputed":
-            return X[np.ix_(rows, cols)]
-        return cdist(X[rows], X[cols], _SCIPY_METRIC.get(metric, metric))
 
     def weight(self, index):
         step = self.trace.steps[index]
