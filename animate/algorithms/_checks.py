@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 
@@ -108,7 +109,26 @@ def check_n_clusters(name, value, n_samples):
 
 
 def available_memory():
-    """Bytes of memory this process can use now (MemAvailable, else total physical memory)."""
+    """Bytes of memory this process can use now: the machine's MemAvailable (else its
+    physical memory), lowered to what a cgroup (container) limit or an address-space
+    limit (ulimit -v) leaves."""
+    candidates = [_meminfo_available()]
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+        if limit != "max":
+            candidates.append(max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        candidates.append(soft)
+    return min(candidates)
+
+
+def _meminfo_available():
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
