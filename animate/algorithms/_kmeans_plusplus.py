@@ -107,7 +107,8 @@ def _squared_distances(A, B, B_norms):
     order=12,
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
-        "n_local_trials": [NONE, Interval(Integral, 1, None)],
+        # Each trial is a row of n distances: a bound keeps a typo from exhausting memory.
+        "n_local_trials": [NONE, Interval(Integral, 1, 10_000)],
         "random_state": RANDOM_STATE,
     },
     fields=("centers", "indices"),
