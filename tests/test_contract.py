@@ -201,3 +201,39 @@ def _two_values(interval):
     if high is not None:
         return [low + (high - low) * 0.25, low + (high - low) * 0.5]
     return [float(low) + 0.5, float(low) + 1.0]
+
+
+@pytest.mark.slow
+def test_the_adding_an_algorithm_page_is_a_working_two_module_change(tmp_path):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "adding-an-algorithm.md").read_text()
+    algorithm, painter = re.findall(r"```python\n(.*?)```", page, re.S)
+    out = tmp_path / "farthest.gif"
+    code = (
+        f"{algorithm}\n{painter}\n"
+        "import animate\n"
+        "X, _ = animate.datasets.make('blobs', n_samples=50, random_state=0)\n"
+        "trace = animate.run('farthest', X, n_clusters=3)\n"
+        "assert 'farthest' in animate.algorithms.registry.names()\n"
+        "assert trace.final.centers.shape == (3, 2)\n"
+        f"animate.render(trace, {str(out)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=os.getcwd())
+    assert out.stat().st_size > 1000
+
+
+def test_painters_draw_what_the_trace_holds():
+    """No painter runs scikit-learn or scipy.spatial, reaches into an algorithm's
+    private module, or restates a parameter's default with params.get(name, default)."""
+    import re
+    from pathlib import Path
+
+    folder = Path(animate.__file__).parent / "render"
+    for path in folder.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) sklearn", source, re.M), path
+        assert "scipy.spatial" not in source, path
+        assert not re.search(r"animate\.algorithms\._", source), path
+        assert not re.search(r"params\.get\([^)]*,", source), path

@@ -266,14 +266,14 @@ def test_fitted_lines_drop_middle_parts_then_cut():
 @pytest.mark.slow
 def test_compare_scene_teaches_what_its_description_says():
     loaded = animate.load_scene(SCENES / "compare.toml")
-    assert loaded.render_options["cols"] == 6 and len(loaded.panels) == 24
+    assert loaded.render_options["cols"] == 8 and len(loaded.panels) == 32
     traces = loaded.traces()
     ari = {
         (p.data["name"], p.algorithm["name"]): adjusted_rand_score(t.y, t.final.labels)
         for p, t in zip(loaded.panels, traces)
     }
     for data in ("circles", "moons"):
-        assert ari[data, "dbscan"] == ari[data, "agglomerative"] == 1.0
+        assert ari[data, "dbscan"] == ari[data, "agglomerative"] == ari[data, "spectral"] == 1.0
         assert ari[data, "kmeans"] < 0.5
     assert all(score > 0.95 for (data, _), score in ari.items() if data == "blobs")
 
@@ -283,7 +283,7 @@ def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
     written = animate.load_scene(SCENES / "compare.toml").render(tmp_path)
     assert written.stat().st_size < 2_000_000
     with Image.open(written) as gif:
-        assert gif.info["loop"] == 0 and gif.size == (1320, 960)
+        assert gif.info["loop"] == 0 and gif.size == (1760, 960)
         total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
     assert 10_000 < total < 40_000
 
@@ -419,3 +419,13 @@ def test_sweep_draws_noise_as_noise_and_titles_text_values_as_a_list():
     linkages = animate.sweep("agglomerative", X, "linkage", ["ward", "single"], y=y)
     painter, _ = paint(linkages)
     assert str(painter.title()) == "agglomerative clustering, linkage: ward / single"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("image", sorted(p.name for p in (SCENES.parent / "docs").glob("*.gif")))
+def test_the_gifs_under_docs_are_what_their_scenes_render_now(image, tmp_path):
+    """The README shows docs/ copies: they must not drift from the scenes."""
+    fresh = animate.load_scene(SCENES / image.replace(".gif", ".toml")).render(tmp_path)
+    assert fresh.read_bytes() == (SCENES.parent / "docs" / image).read_bytes(), (
+        f"docs/{image} is stale: clustergif render scenes/{image[:-4]}.toml -o docs"
+    )

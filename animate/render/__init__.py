@@ -19,6 +19,8 @@ from animate.render.timeline import Timeline, Timing
 
 SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
+# Each in-between frame of a morph (Painter.tweens) lasts this long.
+TWEEN_MS = 80
 
 
 def render(trace, path, *, size=None, title=None, side_panel=True, **options):
@@ -190,6 +192,7 @@ def _play(painters, canvas, timeline, ari, narrate):
     """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
     shown = [None] * len(painters)
     for steps, duration in zip(timeline.frames, timeline.durations):
+        yield from _tweens(painters, canvas, steps, shown, ari, narrate)
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
             if index != shown[p]:
@@ -199,6 +202,24 @@ def _play(painters, canvas, timeline, ari, narrate):
         if narrate:
             canvas.set_caption(painters[0].trace.steps[steps[0]].message)
         yield canvas.grab(), duration
+
+
+def _tweens(painters, canvas, steps, shown, ari, narrate):
+    """In-between frames before ``steps`` for painters that move into a step gradually
+    (spectral clustering's morph into its embedding), told as the step they move
+    into; the other panels hold."""
+    counts = [
+        painter.tweens(index) if index != shown[p] and shown[p] is not None else 0
+        for p, (painter, index) in enumerate(zip(painters, steps))
+    ]
+    for t in range(1, max(counts) + 1):
+        for painter, index, count in zip(painters, steps, counts):
+            if count:
+                painter.show_between(index, min(t, count) / (count + 1))
+                painter.panel.status.set_text(_status(painter, index, ari))
+        if narrate:
+            canvas.set_caption(painters[0].trace.steps[steps[0]].message)
+        yield canvas.grab(), TWEEN_MS
 
 
 def _panel_title(painter, custom, n_panels):

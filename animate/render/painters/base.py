@@ -159,6 +159,14 @@ class Painter:
         step_labels = self.trace.steps[index].labels if labels is None else labels
         return as_slots(step_labels, self.slots[index])
 
+    def tweens(self, index):
+        """In-between frames drawn on the way into step ``index`` (none by default)."""
+        return 0
+
+    def show_between(self, index, fraction):
+        """The way into step ``index``, ``fraction`` (0 to 1) of it done: see :meth:`tweens`."""
+        raise NotImplementedError
+
     def weight(self, index):
         """How long step ``index`` lasts relative to the base step duration."""
         return 1.0

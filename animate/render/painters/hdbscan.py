@@ -106,7 +106,7 @@ class HDBSCANPainter(Painter):
 
     def _show_circles(self, step):
         # A core distance is a radius in the plane of the picture only for 2-D euclidean data.
-        flat = self.trace.X.shape[1] == 2 and self.trace.params.get("metric") in ("euclidean", "l2")
+        flat = self.trace.X.shape[1] == 2 and self.trace.params["metric"] in ("euclidean", "l2")
         if step.phase != "init" or not flat:
             self.circles.set_verts([])
             return
@@ -123,12 +123,12 @@ class HDBSCANPainter(Painter):
 
     def title(self):
         params = self.trace.params
-        parts = [f"min_cluster_size = {params.get('min_cluster_size', 5)}"]
-        if params.get("min_samples") is not None:
+        parts = [f"min_cluster_size = {params['min_cluster_size']}"]
+        if params["min_samples"] is not None:
             parts.append(f"min_samples = {params['min_samples']}")
-        if params.get("cluster_selection_method") == "leaf":
+        if params["cluster_selection_method"] == "leaf":
             parts.append("leaf")
-        if params.get("cluster_selection_epsilon"):
+        if params["cluster_selection_epsilon"]:
             parts.append(f"epsilon = {params['cluster_selection_epsilon']:g}")
         return Title("HDBSCAN", tuple(parts))
 

@@ -110,7 +110,7 @@ class KMeansPlusPlusPainter(Painter):
 
     def title(self):
         k = len(self.trace.final.indices)
-        trials = self.trace.params.get("n_local_trials")
+        trials = self.trace.params["n_local_trials"]
         trials = 2 + int(np.log(k)) if trials is None else trials
         candidates = "1 candidate" if trials == 1 else f"{trials} candidates"
         return Title("k-means++ seeding", (f"k = {k}", f"{candidates} per centre"))
