@@ -209,10 +209,10 @@ def check_target(path, replaces, force):
         raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
     try:
         info = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return path  # nothing there (or a dangling link): nothing to lose
     except OSError as exc:
-        raise UserError(f"cannot check output path {path}: {exc.strerror}") from None
+        raise UserError(f"cannot write to {path}: {exc.strerror}") from None
     if force:
         return path
     if not stat.S_ISREG(info.st_mode):
