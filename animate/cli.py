@@ -1,10 +1,12 @@
 """The ``clustergif`` command: the only place that prints or exits.
 
-clustergif                      render every scene in ./scenes into ./output,
-                                then write ./output/index.html, the gallery page
+clustergif                      render every scene in ./scenes (or, without one,
+                                the built-in gallery) into ./output, then write
+                                ./output/index.html, the gallery page
 clustergif render FILE...       render some scene files
 clustergif run ALGORITHM ...    one GIF without a scene file
 clustergif list                 scenes, algorithms and data sets
+clustergif init [DIR]           copy the built-in scenes into DIR/scenes to edit
 
 Scenes render in parallel in worker processes, one per usable CPU unless
 ``-j/--jobs N`` says otherwise; ``--jobs 1`` renders in this process. A scene
@@ -23,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from animate import __version__
 from animate.errors import UserError
 
 EXIT_USER_ERROR = 2
@@ -62,17 +65,19 @@ def build_parser():
         prog="clustergif",
         description=(
             "Clustering algorithms, step by step, as animated GIFs for teaching. Without a "
-            "command, renders every scene in ./scenes into ./output, several at once (see "
-            "--jobs), and writes ./output/index.html, a page showing them all."
+            "command, renders every scene in ./scenes (without one, the built-in gallery) "
+            "into ./output, several at once (see --jobs), and writes ./output/index.html, "
+            "a page showing them all."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  clustergif\n  clustergif --jobs 1\n"
         "  clustergif render scenes/kmeans.toml\n"
         "  clustergif run kmeans --dataset moons --set n_clusters=2 -o moons.gif\n"
         "  clustergif run meanshift --dataset moons --sweep 'bandwidth=[0.2, 0.4, 0.8]' -o bw.gif\n"
-        "  clustergif list",
+        "  clustergif list\n  clustergif init",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--version", action="version", version=f"clustergif {__version__}")
     parser.add_argument(
         "-o",
         "--output-dir",
@@ -142,7 +147,13 @@ def build_parser():
         help="an algorithm parameter, scikit-learn's name, e.g. n_clusters=4",
     )
     run.add_argument("--size", default=None, metavar="WxH", help="pixels, e.g. 480x480")
-    run.add_argument("--step-ms", type=int, default=500, help="ms per step (default 500)")
+    # No defaults restated here: what is not given is render's default.
+    run.add_argument("--step-ms", type=int, help="ms per step (default 500)")
+    run.add_argument("--first-ms", type=int, help="ms on the first frame (default 1500)")
+    run.add_argument("--hold-ms", type=int, help="ms on the last frame (default 3000)")
+    run.add_argument("--max-frames", type=int, help="frame budget; longer runs skip steps (90)")
+    run.add_argument("--title", help="the title line (default: algorithm and parameters)")
+    run.add_argument("--caption", help="a fixed caption in place of each step's narration")
     run.add_argument(
         "--sweep",
         metavar="KEY=[V1, V2, ...]",
@@ -153,6 +164,15 @@ def build_parser():
         "--ari",
         action="store_true",
         help="show the adjusted Rand index against the data's true labels",
+    )
+    run.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        dest="metrics",
+        metavar="NAME",
+        help="a score on the status line (repeatable): ari, ami, homogeneity, completeness, "
+        "v_measure, fmi (need true labels), silhouette, calinski_harabasz, davies_bouldin",
     )
     run.add_argument("--no-side-panel", action="store_true", help="leave out the diagnostic panel")
     run.add_argument("-o", "--output", required=True, type=Path, help="the GIF to write")
@@ -168,7 +188,17 @@ def build_parser():
     commands.add_parser(
         "list",
         help="list scenes, algorithms and data sets",
-        description="List the scenes in ./scenes, the algorithms and data sets.",
+        description="List the scenes clustergif would render (./scenes, else the built-in "
+        "gallery), the algorithms and data sets.",
+    )
+    init = commands.add_parser(
+        "init",
+        help="copy the built-in scenes into DIR/scenes to edit",
+        description="Copy the built-in scenes into DIR/scenes, to edit and render with "
+        "clustergif from DIR. Never overwrites a file.",
+    )
+    init.add_argument(
+        "dir", nargs="?", default=Path("."), type=Path, help="default: the current folder"
     )
     return parser
 
@@ -178,7 +208,9 @@ def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
         command = args.command or "gallery"
-        return {"gallery": _gallery, "render": _render, "run": _run, "list": _list}[command](args)
+        commands = {"gallery": _gallery, "render": _render, "run": _run, "list": _list}
+        commands["init"] = _init
+        return commands[command](args)
     except UserError as exc:
         print(f"clustergif: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -191,12 +223,10 @@ def _gallery(args):
     from animate.gallery import write_index
     from animate.scenes import load_scene
 
-    files = sorted(Path("scenes").glob("*.toml"))
-    if not files:
-        raise UserError(
-            "no scene files in ./scenes; run clustergif from a folder with a "
-            "scenes/ directory, or use clustergif render FILE"
-        )
+    files, where = _gallery_scenes()
+    if not args.quiet:
+        hint = "; no ./scenes here (clustergif init copies them there)" if where == _BUILTIN else ""
+        print(f"rendering {len(files)} scenes from {where}{hint}")
     args.files = files
     written = _render_files(args)
     # A failed scene is left out; the page is still written with the rest.
@@ -204,6 +234,35 @@ def _gallery(args):
     if not args.quiet:
         print(f"wrote {index}")
     return EXIT_USER_ERROR if len(written) < len(files) else 0
+
+
+_BUILTIN = "the built-in gallery"
+
+
+def _gallery_scenes():
+    """``(files, where)``: the scenes in ./scenes, or the built-in ones if it has none."""
+    from animate.scenes import builtin_dir, scene_files
+
+    files = scene_files("scenes")
+    if files:
+        return files, "./scenes"
+    files = scene_files(builtin_dir())
+    if not files:
+        raise UserError(
+            "no scene files in ./scenes and no built-in ones (a broken install?); "
+            "reinstall clustergif or use clustergif render FILE"
+        )
+    return files, _BUILTIN
+
+
+def _init(args):
+    from animate.scenes import copy_builtin
+
+    target = args.dir / "scenes"
+    written = copy_builtin(target)
+    if not args.quiet:
+        print(f"copied {len(written)} scenes into {target}; edit them, then run clustergif there")
+    return 0
 
 
 def _render(args):
@@ -372,27 +431,32 @@ def _run(args):
             "columns": args.columns.split(",") if args.columns else None,
         }
     data.update(_pairs(args.data, "--data"))
-    X, y = load_data(data)
+    table = load_data(data)
     params = _pairs(args.params, "--set")
     if args.sweep:
         parameter, values = _sweep(args.sweep)
-        trace = animate.sweep(args.algorithm, X, parameter, values, y=y, **params)
+        trace = animate.sweep(args.algorithm, table, parameter, values, **params)
     else:
-        trace = animate.run(args.algorithm, X, y=y, **params)
+        trace = animate.run(args.algorithm, table, **params)
     size = _size(args.size) if args.size else None
+    given = {key: getattr(args, key) for key in _RUN_RENDER_OPTIONS}
     written = render(
         trace,
         args.output,
         size=size,
-        step_ms=args.step_ms,
         side_panel=not args.no_side_panel,
         ari=args.ari,
         force=args.force,
+        metrics=args.metrics,
+        **{key: value for key, value in given.items() if value is not None},
     )
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
         print(f"wrote {written} ({len(trace.steps)} steps, {done})")
     return 0
+
+
+_RUN_RENDER_OPTIONS = ("step_ms", "first_ms", "hold_ms", "max_frames", "title", "caption")
 
 
 def _sweep(text):
@@ -406,8 +470,9 @@ def _list(args):
     from animate import datasets
     from animate.algorithms import registry
 
-    print("scenes (./scenes):")
-    for path in sorted(Path("scenes").glob("*.toml")):
+    files, where = _gallery_scenes()
+    print(f"scenes ({where}):")
+    for path in files:
         title = _scene_title(path)
         print(f"  {path.name:32} {title}")
     print("algorithms (parameter = default: allowed values):")

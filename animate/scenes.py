@@ -19,6 +19,7 @@ from animate import datasets
 from animate.algorithms import DISPLAY_NAMES, canonical, registry
 from animate.api import parameters, run
 from animate.errors import UserError
+from animate.metrics import status_metrics
 from animate.sweep import short, sweep
 
 _TOP_KEYS = {
@@ -43,6 +44,7 @@ _RENDER_KEYS = {
     "side_panel",
     "cols",
     "ari",
+    "metrics",
     "options",
 }
 _PANEL_KEYS = {"title", "data", "algorithm", "sweep"}
@@ -64,12 +66,12 @@ class PanelSpec:
     sweep: tuple | None = None
 
     def make_trace(self):
-        X, y = load_data(self.data)
+        data = load_data(self.data)
         params = dict(self.algorithm)
         name = params.pop("name")
         if self.sweep is not None:
-            return sweep(name, X, *self.sweep, y=y, **params)
-        return run(name, X, y=y, **params)
+            return sweep(name, data, *self.sweep, **params)
+        return run(name, data, **params)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def load_scene(path):
     _check_keys(render_options, _RENDER_KEYS, f"{where} [render]")
     if "size" in render_options:
         render_options["size"] = tuple(render_options["size"])
+    if "metrics" in render_options:
+        render_options["metrics"] = _metrics(render_options["metrics"], where)
     panels = _panels(spec, where)
     if "grid" in spec:
         columns = spec["grid"]["algorithms"]
@@ -322,6 +326,15 @@ def _check_restarts(panels, where):
         )
 
 
+def _metrics(names, where):
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise UserError(f'{where} [render]: metrics must be a list of names, e.g. ["ari"]')
+    try:
+        return list(status_metrics(names))
+    except UserError as exc:
+        raise UserError(f"{where} [render]: {exc}") from None
+
+
 def _data_name(data):
     return Path(data["csv"]).stem if "csv" in data else str(data["name"])
 
@@ -339,15 +352,55 @@ def _check_overrides(overrides, columns, where):
         )
 
 
+def builtin_dir():
+    """The folder of the scenes that ship with clustergif (the gallery).
+
+    In the package they are ``animate/_scenes``, a link to the repository's
+    ``scenes/`` that the wheel stores as plain files; a checkout without
+    symbolic links (Windows' default) falls back to ``scenes/`` itself.
+    """
+    from importlib.resources import files
+
+    packaged = Path(str(files("animate") / "_scenes"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "scenes"
+
+
+def scene_files(folder):
+    """The scene files (``*.toml``) of ``folder``, sorted; none if it does not exist."""
+    return sorted(Path(folder).glob("*.toml"))
+
+
+def copy_builtin(target):
+    """Copy the built-in scenes into the folder ``target``; returns the files written.
+
+    Refuses (a UserError naming the file) if any would overwrite a file there.
+    """
+    import shutil
+
+    target = Path(target)
+    sources = scene_files(builtin_dir())
+    taken = [target / s.name for s in sources if (target / s.name).exists()]
+    if taken:
+        raise UserError(
+            f"{taken[0]} already exists; clustergif init never overwrites: "
+            "move that folder away or choose another one"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(source, target / source.name)) for source in sources]
+
+
 def load_data(spec):
-    """``(X, y)`` from a scene's [data] table: a built-in data set or a CSV file."""
+    """A :class:`~animate.datasets.Table` from a scene's [data] table: a built-in data set
+    or a CSV file (with its column and class names)."""
     spec = dict(spec)
     if "csv" in spec:
         _check_keys(spec, _CSV_KEYS, "[data] with csv")
         path = spec.pop("csv")
-        return datasets.load_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
+        return datasets.read_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
     name = spec.pop("name")
-    return datasets.make(name, **spec)
+    return datasets.Table(*datasets.make(name, **spec))
 
 
 def _table(spec, key, where):

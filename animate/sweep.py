@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from animate import algorithms
+from animate import algorithms, choosing
 from animate.api import parameters, run
 from animate.errors import UserError
 from animate.trace import Step, Trace
@@ -40,17 +40,31 @@ def sweep(algorithm, X, parameter, values, *, y=None, **params):
         ``values[i]`` and the fields ``value``, ``n_clusters``, ``converged``
         and, when the algorithm has them, ``centers``. ``trace.params`` names
         the algorithm, the parameter and its values besides the fixed ones.
+        A sweep of the number of clusters (``n_clusters``, ``n_components``)
+        also gives every step what k is judged by (see
+        :func:`animate.choosing.k_scores`): ``inertia`` (the within-cluster
+        sum of squares), ``silhouette``, ``silhouette_samples``, for EM ``bic``
+        and ``aic``, and ``elbow``, the value at the elbow of the inertia
+        curve (:func:`animate.choosing.elbow`; None without one).
     """
     name = algorithms.canonical(algorithm)
     _check_sweep(name, parameter, values, params)
-    steps, runs = [], []
-    for i, value in enumerate(values):
-        result = run(name, X, y=y, **params, **{parameter: value})
-        runs.append(result)
-        steps.append(_answer(i, name, parameter, value, result))
+    runs = [run(name, X, y=y, **params, **{parameter: value}) for value in values]
+    judged = _judge(parameter, values, runs)
+    steps = [
+        _answer(i, name, parameter, value, result, judged[i])
+        for i, (value, result) in enumerate(zip(values, runs))
+    ]
+    elbow = judged[-1].get("elbow")
+    if elbow is not None:
+        last = steps[-1]
+        message = f"{last.message} The elbow of the within-cluster sum of squares is at {elbow}."
+        steps[-1] = Step(last.iteration, last.phase, last.labels, message, **last.fields)
     meta = {"algorithm": name, "parameter": parameter, "values": list(values), **params}
     converged = all(r.converged for r in runs)
-    return Trace("sweep", runs[0].X, tuple(steps), meta, len(values), converged, runs[0].y)
+    first = runs[0]
+    names = {"feature_names": first.feature_names, "label_names": first.label_names}
+    return Trace("sweep", first.X, tuple(steps), meta, len(values), converged, first.y, **names)
 
 
 def _check_sweep(name, parameter, values, params):
@@ -65,11 +79,22 @@ def _check_sweep(name, parameter, values, params):
         raise UserError(f"a sweep of {parameter!r} needs a list of at least two values")
 
 
-def _answer(i, name, parameter, value, result):
+def _judge(parameter, values, runs):
+    """Per value, the scores of its answer when the number of clusters is swept; else nothing."""
+    if parameter not in choosing.CLUSTER_COUNTS:
+        return [{} for _ in runs]
+    judged = [choosing.k_scores(result) for result in runs]
+    at = choosing.elbow(values, [scores["inertia"] for scores in judged])
+    for scores in judged:
+        scores["elbow"] = None if at is None else values[at]
+    return judged
+
+
+def _answer(i, name, parameter, value, result, judged):
     final = result.final
     k = count_clusters(final.labels)
     state = "" if result.converged else " It did not converge."
-    fields = {"value": value, "n_clusters": k, "converged": result.converged}
+    fields = {"value": value, "n_clusters": k, "converged": result.converged, **judged}
     if "centers" in final.fields:
         fields["centers"] = final.centers
     shown = algorithms.DISPLAY_NAMES[name]

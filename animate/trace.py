@@ -97,6 +97,10 @@ class Trace:
     best_run : int or None
         Which of the runs the algorithm kept (the same on the trace and on
         each of its runs); None without restarts.
+    feature_names : tuple of str or None
+        A name per feature (a DataFrame's or CSV file's columns): they label the axes.
+    label_names : tuple of str or None
+        ``label_names[k]`` names true class ``k`` of ``y`` (the legend's entries).
     """
 
     algorithm: str
@@ -108,6 +112,8 @@ class Trace:
     y: np.ndarray | None = None
     runs: tuple = ()
     best_run: int | None = None
+    feature_names: tuple | None = None
+    label_names: tuple | None = None
 
     @property
     def final(self) -> Step:
@@ -227,6 +233,8 @@ def _pack(trace, prefix=""):
         "steps": steps,
         "runs": runs,
         "best_run": trace.best_run,
+        "feature_names": trace.feature_names,
+        "label_names": trace.label_names,
     }
     return arrays, meta
 
@@ -258,7 +266,13 @@ def _unpack(meta, arrays, prefix):
         arrays.get(f"{prefix}y"),
         runs,
         meta.get("best_run"),
+        _names(meta.get("feature_names")),
+        _names(meta.get("label_names")),
     )
+
+
+def _names(names):
+    return None if names is None else tuple(names)
 
 
 def _jsonable(params):

@@ -75,10 +75,10 @@ def test_random_state_outside_numpys_range_is_named_in_one_user_error(seed):
 @pytest.mark.parametrize(
     ("y", "fragment"),
     [
-        (3, "got 0 dimension"),
-        ([[0], [0], [1], [1]], "got 2 dimension"),
-        ([0, 0, None, 1], "missing label (at position 2)"),
-        ([0.0, np.nan, 1.0, 1.0], "missing label (at position 1)"),
+        (3, "the single value 3"),
+        ([[0], [0], [1], [1]], "(1-D), got shape (4, 1)"),
+        ([0, 0, None, 1], "missing label at row 2"),
+        ([0.0, np.nan, 1.0, 1.0], "missing label at row 1"),
         ([0, 1], "2 labels for 4 points"),
     ],
 )

@@ -11,7 +11,7 @@ from sklearn.cluster import MeanShift
 from sklearn.metrics import adjusted_rand_score
 
 import animate
-from animate.metrics import adjusted_rand_index
+from animate.metrics import StatusScores, adjusted_rand_index
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
@@ -84,7 +84,12 @@ def test_sweep_painter_colours_one_cluster_then_three(split_sweep):
 
 def test_sweep_status_and_outcome_state_the_value_and_clusters(split_sweep):
     painter, _ = paint(split_sweep)
-    assert painter.status(1) == "n_clusters = 3 · 3 clusters"
+    # A sweep of the number of clusters also states what k is judged by.
+    step = split_sweep.steps[1]
+    assert painter.status(1) == (
+        f"n_clusters = 3 · 3 clusters · within-cluster SS {step.inertia:,.0f} · "
+        f"silhouette {step.silhouette:.3g}"
+    )
     assert painter.outcome() == "1 to 3 clusters"
     assert str(painter.title()) == "k-means, n_clusters from 1 to 3"
     assert split_sweep.steps[0].message == "With n_clusters = 1, k-means finds 1 cluster."
@@ -223,9 +228,10 @@ n_clusters = [2, 3]
 def test_ari_on_the_status_line_is_scikit_learns(split_sweep):
     painter, _ = paint(split_sweep)
     score = adjusted_rand_score(split_sweep.y, split_sweep.steps[1].labels)
-    assert _status(painter, 1, ari=True).endswith(f" · ARI {score:.2f}")
-    assert _status(painter, 0, ari=True).endswith(" · ARI 0.00")
-    assert "ARI" not in _status(painter, 1, ari=False)
+    ari = StatusScores(["ari"], split_sweep.X, split_sweep.y)
+    assert _status(painter, 1, ari).endswith(f" · ARI {score:.2f}")
+    assert _status(painter, 0, ari).endswith(" · ARI 0.00")
+    assert "ARI" not in _status(painter, 1)
     X, _ = animate.datasets.make("blobs", n_samples=40)
     unlabelled = animate.run("kmeans", X, n_clusters=2)
     with pytest.raises(animate.UserError, match="ari needs data with true labels"):
@@ -292,7 +298,7 @@ def test_compare_gif_stays_within_the_gallery_budget(tmp_path):
 def test_every_example_in_the_scene_docs_loads_and_runs(tmp_path):
     text = (SCENES.parent / "docs" / "scenes.md").read_text(encoding="utf-8")
     examples = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if "title =" in b]
-    assert len(examples) == 6
+    assert len(examples) == 7
     for i, example in enumerate(examples):
         loaded = scene(tmp_path, example, f"example{i}.toml")
         assert all(len(t.steps) >= 2 for t in loaded.traces())

@@ -8,9 +8,11 @@ import numpy as np
 
 from animate.algorithms._checks import check_array, check_pairwise_memory, check_random_state
 from animate.algorithms.registry import (
+    ANY,
     ARRAY,
     NONE,
     RANDOM_STATE,
+    Estimator,
     Interval,
     Options,
     algorithm,
@@ -33,6 +35,7 @@ _N_MATRICES = 7
     aliases=("affinity_propagation",),
     summary="affinity propagation: points pass messages until exemplars emerge",
     order=40,
+    estimator=Estimator("sklearn.cluster.AffinityPropagation", {"copy": ANY, "verbose": ANY}),
     constraints={
         "damping": Interval(Real, 0.5, 1.0, closed="left"),
         "max_iter": Interval(Integral, 1, None),

@@ -19,10 +19,12 @@ import numpy as np
 
 from animate.algorithms._checks import check_int, check_n_clusters, check_pairwise_memory
 from animate.algorithms.registry import (
+    ANY,
     ARRAY,
     CALLABLE,
     NONE,
     SPARSE,
+    Estimator,
     Interval,
     Options,
     algorithm,
@@ -51,6 +53,10 @@ _METRICS = {
     aliases=("hierarchical",),
     summary="agglomerative clustering: merge the two closest clusters, again and again",
     order=60,
+    estimator=Estimator(
+        "sklearn.cluster.AgglomerativeClustering",
+        {"memory": ANY, "compute_full_tree": ANY, "compute_distances": ANY},
+    ),
     constraints={
         "n_clusters": [NONE, Interval(Integral, 1, None)],
         "metric": Options(*_METRICS),

@@ -108,11 +108,32 @@ def check_n_clusters(name, value, n_samples):
     return value
 
 
+# What a machine that will not say is assumed to have: little, so that a run
+# refused by mistake is the worst that can happen, never one that swaps.
+FALLBACK_MEMORY = 2 * 2**30
+_MEMINFO = "/proc/meminfo"
+
+
 def available_memory():
-    """Bytes of memory this process can use now: the machine's MemAvailable (else its
-    physical memory), lowered to what a cgroup (container) limit or an address-space
-    limit (ulimit -v) leaves."""
-    candidates = [_meminfo_available()]
+    """Bytes of memory this process can use now.
+
+    Linux: MemAvailable; Windows: the available physical memory; macOS and
+    other Unixes: the physical memory. :data:`FALLBACK_MEMORY` (2 GiB) when
+    none of these answers. Lowered to what a container or ulimit -v allows.
+    """
+    for probe in (_meminfo, _windows, _sysconf):
+        try:
+            found = probe()
+        except (OSError, ValueError, AttributeError):
+            continue
+        if found:
+            return min(found, _limit())
+    return min(FALLBACK_MEMORY, _limit())
+
+
+def _limit():
+    """What a cgroup (container) limit or an address-space limit (ulimit -v) leaves."""
+    candidates = [float("inf")]
     try:
         limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
         used = int(Path("/sys/fs/cgroup/memory.current").read_text())
@@ -120,22 +141,48 @@ def available_memory():
             candidates.append(max(0, int(limit) - used))
     except (OSError, ValueError):
         pass
-    import resource
-
+    try:
+        import resource
+    except ImportError:  # Windows
+        return min(candidates)
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
         candidates.append(soft)
     return min(candidates)
 
 
-def _meminfo_available():
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+def _meminfo():
+    with open(_MEMINFO, encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def _windows():
+    import ctypes
+
+    class MemoryStatus(ctypes.Structure):
+        _fields_ = [
+            ("dwLength", ctypes.c_ulong),
+            ("dwMemoryLoad", ctypes.c_ulong),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatus(dwLength=ctypes.sizeof(MemoryStatus))
+    # ctypes.windll exists on Windows only: elsewhere an AttributeError, next probe.
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.pointer(status)):
+        return None
+    return int(status.ullAvailPhys)
+
+
+def _sysconf():
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 

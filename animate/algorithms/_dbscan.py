@@ -18,7 +18,16 @@ from typing import NamedTuple
 import numpy as np
 
 from animate.algorithms._checks import available_memory, check_sample_weight
-from animate.algorithms.registry import ARRAY, NONE, Interval, Kind, Options, algorithm
+from animate.algorithms.registry import (
+    ANY,
+    ARRAY,
+    NONE,
+    Estimator,
+    Interval,
+    Kind,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -72,6 +81,10 @@ class _Event(NamedTuple):
     display="DBSCAN",
     summary="DBSCAN: clusters grow from dense core points; what they never reach is noise",
     order=50,
+    estimator=Estimator(
+        "sklearn.cluster.DBSCAN",
+        {"algorithm": ANY, "leaf_size": ANY, "metric_params": (None,), "n_jobs": ANY},
+    ),
     constraints={
         "eps": Interval(Real, 0, None, closed="right"),
         "min_samples": Interval(Integral, 1, None),

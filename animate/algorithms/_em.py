@@ -10,7 +10,16 @@ import numpy as np
 from animate.algorithms._checks import check_array, check_random_state
 from animate.algorithms._kmeans import kmeans
 from animate.algorithms._kmeans_plusplus import seed_indices
-from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
+from animate.algorithms.registry import (
+    ANY,
+    ARRAY,
+    NONE,
+    RANDOM_STATE,
+    Estimator,
+    Interval,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -32,6 +41,10 @@ _COLLAPSED = (
     aliases=("gmm", "gaussian_mixture"),
     summary="expectation maximisation for a mixture of Gaussians (soft clusters, ellipses)",
     order=20,
+    estimator=Estimator(
+        "sklearn.mixture.GaussianMixture",
+        {"n_init": (1,), "warm_start": (False,), "verbose": ANY, "verbose_interval": ANY},
+    ),
     constraints={
         "n_components": Interval(Integral, 1, "n_samples"),
         "covariance_type": Options("full", "tied", "diag", "spherical"),

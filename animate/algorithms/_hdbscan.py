@@ -31,7 +31,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms.registry import BOOLEAN, NONE, Interval, Options, algorithm
+from animate.algorithms.registry import ANY, BOOLEAN, NONE, Estimator, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -58,6 +58,17 @@ _MST_STEPS = 40
     display="HDBSCAN",
     summary="HDBSCAN: DBSCAN at every eps at once, keeping the clusters that last longest",
     order=55,
+    estimator=Estimator(
+        "sklearn.cluster.HDBSCAN",
+        {
+            "algorithm": ("auto",),
+            "leaf_size": ANY,
+            "metric_params": (None,),
+            "n_jobs": ANY,
+            "copy": ANY,
+            "store_centers": (None,),
+        },
+    ),
     constraints={
         "min_cluster_size": Interval(Integral, 2, None),
         "min_samples": [NONE, Interval(Integral, 1, "n_samples")],

@@ -8,7 +8,16 @@ import numpy as np
 
 from animate.algorithms._checks import check_array, check_random_state, check_sample_weight
 from animate.algorithms._kmeans_plusplus import seed_indices
-from animate.algorithms.registry import ARRAY, NONE, RANDOM_STATE, Interval, Options, algorithm
+from animate.algorithms.registry import (
+    ANY,
+    ARRAY,
+    NONE,
+    RANDOM_STATE,
+    Estimator,
+    Interval,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -19,6 +28,9 @@ from animate.trace import Step
     aliases=("k-means",),
     summary="Lloyd's k-means: assign each point to its nearest centre, move centres to means",
     order=10,
+    estimator=Estimator(
+        "sklearn.cluster.KMeans", {"verbose": ANY, "copy_x": ANY, "algorithm": ("lloyd",)}
+    ),
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "init": [Options("k-means++", "random"), ARRAY],

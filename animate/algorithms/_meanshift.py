@@ -14,9 +14,11 @@ import numpy as np
 
 from animate.algorithms._checks import check_array, check_float, check_int, check_random_state
 from animate.algorithms.registry import (
+    ANY,
     ARRAY,
     BOOLEAN,
     NONE,
+    Estimator,
     Interval,
     Options,
     algorithm,
@@ -41,6 +43,7 @@ _MAX_PAIRS = 2 * 10**7
     aliases=("mean_shift",),
     summary="mean shift: windows climb to the densest places; each peak is a cluster",
     order=30,
+    estimator=Estimator("sklearn.cluster.MeanShift", {"n_jobs": ANY}),
     constraints={
         # Squared distances to the window's edge must be numbers: bandwidth**2 < 1e300.
         "bandwidth": [NONE, Interval(Real, 0, 1e150, closed="neither")],

@@ -19,10 +19,12 @@ from animate.algorithms._checks import check_array, check_random_state
 from animate.algorithms._kmeans import _nearest
 from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
+    ANY,
     ARRAY,
     BOOLEAN,
     NONE,
     RANDOM_STATE,
+    Estimator,
     Interval,
     Options,
     algorithm,
@@ -40,6 +42,7 @@ _MAX_LABELS_KEPT = 10_000_000
     aliases=("mini_batch_kmeans", "mini-batch-kmeans"),
     summary="Mini-batch k-means: centres learn from small random samples of the data",
     order=15,
+    estimator=Estimator("sklearn.cluster.MiniBatchKMeans", {"verbose": ANY}),
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "init": [Options("k-means++", "random"), ARRAY],

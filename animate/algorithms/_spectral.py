@@ -21,7 +21,15 @@ from numbers import Integral, Real
 import numpy as np
 
 from animate.algorithms._checks import check_pairwise_memory, check_random_state
-from animate.algorithms.registry import NONE, RANDOM_STATE, Interval, Options, algorithm
+from animate.algorithms.registry import (
+    ANY,
+    NONE,
+    RANDOM_STATE,
+    Estimator,
+    Interval,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -36,6 +44,11 @@ _EDGES_PER_POINT = 6
     display="spectral clustering",
     summary="Spectral clustering: cut a similarity graph using its Laplacian's eigenvectors",
     order=65,
+    # coef0 and degree shape only the polynomial and sigmoid kernels, not offered here.
+    estimator=Estimator(
+        "sklearn.cluster.SpectralClustering",
+        {"coef0": ANY, "degree": ANY, "kernel_params": (None,), "n_jobs": ANY, "verbose": ANY},
+    ),
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "eigen_solver": [NONE, Options("arpack", "lobpcg", "amg")],

@@ -131,6 +131,77 @@ RANDOM_STATE = Kind(
 )
 
 
+# scikit-learn estimators ---------------------------------------------------------------
+
+ANY = "any value"
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """The scikit-learn class an algorithm reproduces: ``animate.run(KMeans(...), X)``.
+
+    Parameters
+    ----------
+    path : str
+        Where the class is, e.g. "sklearn.cluster.KMeans".
+    ignored : dict
+        The class's parameters the algorithm does not take, each with the
+        values under which its answer is still the class's: :data:`ANY` (it
+        only changes speed or printing: ``verbose``, ``n_jobs``) or a tuple of
+        values. Every other parameter of the class must be one of the algorithm's.
+    """
+
+    path: str
+    ignored: dict = field(default_factory=dict)
+
+    @property
+    def name(self):
+        return self.path.rpartition(".")[2]
+
+    def load(self):
+        module, _, name = self.path.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+    def params(self, estimator, accepted):
+        """The algorithm's parameters read from ``estimator.get_params()``.
+
+        Raises a UserError naming the first parameter whose value it cannot reproduce.
+        """
+        params = {}
+        for key, value in estimator.get_params(deep=False).items():
+            if key in accepted:
+                params[key] = value
+                continue
+            allowed = self.ignored.get(key, ())
+            if allowed == ANY or any(_same(value, a) for a in allowed):
+                continue
+            given = f"{self.name}({key}={_short(value)})"
+            if not allowed:
+                raise UserError(f"animate cannot reproduce {given}; leave {key} at its default")
+            only = " or ".join(f"{key}={a!r}" for a in allowed)
+            raise UserError(f"animate reproduces {self.name} only with {only}, got {given}")
+        return params
+
+
+def _same(value, allowed):
+    return type(value) is type(allowed) and value == allowed
+
+
+def from_estimator(estimator):
+    """``(spec, params)``: the algorithm reproducing a scikit-learn estimator, and its
+    parameters read from the estimator's ``get_params()``."""
+    cls = type(estimator)
+    for candidate in specs():
+        known = candidate.estimator
+        if known is not None and known.name == cls.__name__ and known.load() is cls:
+            return candidate, known.params(estimator, candidate.defaults)
+    supported = ", ".join(s.estimator.name for s in specs() if s.estimator is not None)
+    raise UserError(
+        f"{cls.__name__} has no step-by-step counterpart in animate; the scikit-learn "
+        f"estimators it reproduces are {supported}"
+    )
+
+
 def describe(constraints):
     """The allowed values of a parameter in words: "a whole number >= 1 or None"."""
     return " or ".join(str(c) for c in constraints)
@@ -166,6 +237,8 @@ class Spec:
         such traces keep every run in ``trace.runs``.
     score : str or None
         The final-step field that rates a run (shown per run by ``show = "runs"``).
+    estimator : Estimator or None
+        The scikit-learn class the algorithm reproduces, if any.
     """
 
     name: str
@@ -179,6 +252,7 @@ class Spec:
     restarts: str | None = None
     score: str | None = None
     defaults: dict = field(default_factory=dict)
+    estimator: Estimator | None = None
 
     def resolve(self, params, n_samples):
         """Every parameter with its default applied, each checked against its constraints."""
@@ -231,13 +305,15 @@ def algorithm(
     order=100,
     restarts=None,
     score=None,
+    estimator=None,
 ):
     """Register a generator ``func(X, **params)`` as the algorithm ``name``.
 
     The decorated function checks the data and every parameter before it
     starts (so calling it directly is as safe as :func:`animate.run`) and then
     yields the generator's Steps. Every keyword parameter of the generator
-    must have a constraint.
+    must have a constraint. ``estimator`` (an :class:`Estimator`) names the
+    scikit-learn class it reproduces, so that ``animate.run`` takes its instances.
     """
 
     def register(func):
@@ -258,6 +334,7 @@ def algorithm(
             restarts,
             score,
             defaults,
+            estimator,
         )
         _SPECS[name] = spec
 

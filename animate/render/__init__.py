@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from animate.errors import UserError
-from animate.metrics import adjusted_rand_index
+from animate.metrics import StatusScores, needs_truth, status_metrics
 from animate.render.projection import View, fitted_limits
 from animate.render.timeline import Timeline, Timing
 
@@ -42,9 +42,13 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         How long a step, the first frame and the last frame last, in milliseconds.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
+    metrics : sequence of str, optional
+        Scores of the current labels for the status line, by short name:
+        ``ari``, ``ami``, ``homogeneity``, ``completeness``, ``v_measure``,
+        ``fmi`` (against the true labels: the data must have them),
+        ``silhouette``, ``calinski_harabasz``, ``davies_bouldin`` (on the data).
     ari : bool, default=False
-        Add the adjusted Rand index of the current labels against the true
-        labels to the status line (the data must have true labels).
+        The same as adding ``"ari"`` to ``metrics``.
     caption : str, optional
         A fixed line (two at most) under the picture, in place of the
         narration of each step; several panels have no caption without it.
@@ -90,7 +94,8 @@ def compare(traces, path, *, force=False, **options):
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    side_panel, step_ms, first_ms, hold_ms, max_frames, ari, caption, headers, row_headers,
+    side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption, headers,
+    row_headers,
     **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     force : bool, default=False
@@ -118,6 +123,7 @@ def frames(
     first_ms=1500,
     hold_ms=3000,
     max_frames=90,
+    metrics=(),
     ari=False,
     caption=None,
     headers=None,
@@ -126,8 +132,14 @@ def frames(
 ):
     """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
     traces = _check_traces(traces)
-    if ari and all(t.y is None for t in traces):
-        raise UserError("ari needs data with true labels; leave it out for this data")
+    metrics = status_metrics([*(["ari"] if ari else []), *status_metrics(metrics)])
+    if needs_truth(metrics) and all(t.y is None for t in traces):
+        wanted = [m for m in metrics if needs_truth([m])]
+        one = len(wanted) == 1
+        raise UserError(
+            f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
+            f"{'it' if one else 'them'} out for this data, or score it with silhouette"
+        )
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
@@ -141,7 +153,8 @@ def frames(
     timeline = Timeline.aligned(
         [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
     )
-    yield from _play(painters, canvas, timeline, ari, narrate)
+    scores = [StatusScores(metrics, t.X, t.y) for t in traces]
+    yield from _play(painters, canvas, timeline, scores, narrate)
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
@@ -166,6 +179,7 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
 
 def _painters(traces, canvas, timing, options, narrated):
     """One painter per trace, each told which steps it will show and its fixed limits."""
+    from animate.render.names import name_panel
     from animate.render.painters import PanelContext, painter_for
 
     classes = [painter_for(t.algorithm) for t in traces]
@@ -185,26 +199,27 @@ def _painters(traces, canvas, timing, options, narrated):
         anchor = _anchor(trace, traces[0], painters)
         ctx = PanelContext(panel, canvas, views[p], limits, indices, anchor, len(traces), narrated)
         painters.append(cls(trace, ctx, **_options_for(cls, options)))
+        name_panel(painters[-1], len(traces))
     return painters
 
 
-def _play(painters, canvas, timeline, ari, narrate):
+def _play(painters, canvas, timeline, scores, narrate):
     """The frames of ``timeline``; with ``narrate``, each step's message is the caption."""
     shown = [None] * len(painters)
     for steps, duration in zip(timeline.frames, timeline.durations):
-        yield from _tweens(painters, canvas, steps, shown, ari, narrate)
+        yield from _tweens(painters, canvas, steps, shown, scores, narrate)
         for p, (painter, index) in enumerate(zip(painters, steps)):
             # A finished panel holds its last step: its artists are already right.
             if index != shown[p]:
                 painter.show(index)
-                painter.panel.status.set_text(_status(painter, index, ari))
+                painter.panel.status.set_text(_status(painter, index, scores[p]))
                 shown[p] = index
         if narrate:
             canvas.set_caption(painters[0].trace.steps[steps[0]].message)
         yield canvas.grab(), duration
 
 
-def _tweens(painters, canvas, steps, shown, ari, narrate):
+def _tweens(painters, canvas, steps, shown, scores, narrate):
     """In-between frames before ``steps`` for painters that move into a step gradually
     (spectral clustering's morph into its embedding), told as the step they move
     into; the other panels hold."""
@@ -213,10 +228,10 @@ def _tweens(painters, canvas, steps, shown, ari, narrate):
         for p, (painter, index) in enumerate(zip(painters, steps))
     ]
     for t in range(1, max(counts) + 1):
-        for painter, index, count in zip(painters, steps, counts):
+        for painter, index, count, score in zip(painters, steps, counts, scores):
             if count:
                 painter.show_between(index, min(t, count) / (count + 1))
-                painter.panel.status.set_text(_status(painter, index, ari))
+                painter.panel.status.set_text(_status(painter, index, score))
         if narrate:
             canvas.set_caption(painters[0].trace.steps[steps[0]].message)
         yield canvas.grab(), TWEEN_MS
@@ -232,13 +247,10 @@ def _panel_title(painter, custom, n_panels):
     return str(title) if n_panels == 1 else f"{title}\n{painter.outcome()}"
 
 
-def _status(painter, index, ari):
+def _status(painter, index, scores=None):
+    """The painter's status line, then the chosen scores (a StatusScores) of the step."""
     text = painter.status(index)
-    if not ari or painter.trace.y is None:
-        return text
-    score = adjusted_rand_index(painter.trace.y, painter.trace.steps[index].labels)
-    # Rounded to two places, a tiny negative score would read "-0.00".
-    return f"{text} · ARI {0.0 if abs(score) < 0.005 else score:.2f}"
+    return text + scores.text(painter.trace.steps[index].labels) if scores else text
 
 
 def _check_traces(traces):
@@ -291,9 +303,13 @@ def _unused_options(classes, options):
         accepted |= _painter_options(cls)
     unknown = sorted(set(options) - accepted)
     if unknown:
+        general = [
+            p for p in inspect.signature(frames).parameters if p not in ("traces", "options")
+        ]
         raise UserError(
-            f"unknown render option {unknown[0]!r}; the painters here take "
-            f"{', '.join(sorted(accepted)) or 'none'}"
+            f"unknown render option {unknown[0]!r}; the general options are "
+            f"{', '.join(general)}, and the painters here take "
+            f"{', '.join(sorted(accepted)) or 'no others'}"
         )
 
 

@@ -16,7 +16,8 @@ class View:
         self.n_features = X.shape[1]
         self.mean = X.mean(axis=0) if self.n_features > 2 else np.zeros(self.n_features)
         if self.n_features > 2:
-            _, _, vt = np.linalg.svd(X - self.mean, full_matrices=False)
+            _, singular, vt = np.linalg.svd(X - self.mean, full_matrices=False)
+            self.explained = singular[:2] ** 2 / max(float((singular**2).sum()), 1e-300)
             # A sign convention, so the picture does not flip between runs or machines.
             signs = np.sign(vt[:2, np.argmax(np.abs(vt[:2]), axis=1)].diagonal())
             self.components = vt[:2] * signs[:, None]
@@ -25,11 +26,13 @@ class View:
         else:
             self.components = np.array([[1.0], [0.0]])
 
-    @property
-    def axis_labels(self):
+    def axis_labels(self, feature_names=None):
+        """``(x label, y label)``: the features' names, or "PC1 (62%)" and "PC2 (21%)",
+        the share of the variance each principal component holds, when projected."""
         if self.n_features > 2:
-            return "first principal component", "second principal component"
-        return ("x1", "x2") if self.n_features == 2 else ("x1", "")
+            return tuple(f"PC{i + 1} ({share:.0%})" for i, share in enumerate(self.explained))
+        names = feature_names or [f"x{i + 1}" for i in range(self.n_features)]
+        return (names[0], names[1]) if self.n_features == 2 else (names[0], "")
 
     def points(self, P):
         """Project points of shape (m, d) to (m, 2)."""
@@ -57,3 +60,21 @@ def fitted_limits(points, box_aspect, margin=0.06):
         centre[1] - span[1] / 2,
         centre[1] + span[1] / 2,
     )
+
+
+def emptiest_corner(xy, xlim, ylim, taken=()):
+    """The corner of the axes with the fewest points, for a legend; not one in ``taken``.
+
+    matplotlib's ``loc="best"`` does this search at every draw: far too slow
+    for a legend redrawn on every frame over thousands of points.
+    """
+    u = (xy[:, 0] - xlim[0]) / (xlim[1] - xlim[0])
+    v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
+    corners = {
+        "upper right": (u > 0.55) & (v > 0.65),
+        "upper left": (u < 0.45) & (v > 0.65),
+        "lower left": (u < 0.45) & (v < 0.35),
+        "lower right": (u > 0.55) & (v < 0.35),
+    }
+    free = [name for name in corners if name not in taken] or list(corners)
+    return min(free, key=lambda name: np.count_nonzero(corners[name]))

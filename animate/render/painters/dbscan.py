@@ -11,6 +11,7 @@ from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.painters.base import ClusterPoints, Painter, Title, format_number, paints
+from animate.render.projection import emptiest_corner
 
 # The order p of the Minkowski norm behind each metric whose ball is a simple shape.
 _NORM_ORDER = {
@@ -153,7 +154,7 @@ class DBSCANPainter(Painter):
         ]
         legend = self.ax.legend(
             handles=handles,
-            loc=_emptiest_corner(self.xy, self.ax.get_xlim(), self.ax.get_ylim()),
+            loc=emptiest_corner(self.xy, self.ax.get_xlim(), self.ax.get_ylim()),
             fontsize=style.FONT_SIZES["tick"],
             frameon=True,
             framealpha=1.0,
@@ -299,23 +300,6 @@ def _unit_ball(params, n_features):
     else:
         norm = (np.abs(unit) ** order).sum(axis=1) ** (1 / order)
     return unit / norm[:, None]
-
-
-def _emptiest_corner(xy, xlim, ylim):
-    """The corner of the axes with the fewest points, for the legend.
-
-    matplotlib's ``loc="best"`` does this search at every draw: far too slow
-    for a legend redrawn on every frame over thousands of points.
-    """
-    u = (xy[:, 0] - xlim[0]) / (xlim[1] - xlim[0])
-    v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
-    corners = {
-        "upper right": (u > 0.55) & (v > 0.65),
-        "upper left": (u < 0.45) & (v > 0.65),
-        "lower left": (u < 0.45) & (v < 0.35),
-        "lower right": (u > 0.55) & (v < 0.35),
-    }
-    return min(corners, key=lambda name: np.count_nonzero(corners[name]))
 
 
 def _marker_size(n_points):

@@ -8,19 +8,30 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from animate.algorithms import DISPLAY_NAMES
+from animate.errors import UserError
 from animate.render import style
-from animate.render.painters.base import Painter, Title, paints, score_curve
+from animate.render.painters.base import Painter, Title, format_number, paints, score_curve
+from animate.render.painters.choosing import ScoreBars, ScoreCurves, SilhouettePlot
 from animate.sweep import plural, short
 
 
 @paints("sweep")
 class SweepPainter(Painter):
-    """Final labels per parameter value, centres as crosses, clusters per value beside."""
+    """Final labels per parameter value, centres as crosses, and beside them, by ``side_plot``:
+
+    - "clusters": the number of clusters against the parameter;
+    - "elbow": for a sweep of the number of clusters, the within-cluster sum of
+      squares with its elbow, the mean silhouette, and for EM the BIC and AIC;
+    - "silhouette": the same sweep's per-point silhouettes at each k;
+    - "scores": the same sweep's homogeneity, completeness, V-measure and ARI
+      at each k (the data must have true labels).
+    """
 
     side_title = "clusters"
     points_layer = True
 
-    def __init__(self, trace, ctx):
+    def __init__(self, trace, ctx, side_plot="clusters"):
+        _check_side(trace, side_plot)
         super().__init__(trace, ctx)
         canvas = ctx.canvas
         self.centres = self.ax.add_line(
@@ -39,7 +50,16 @@ class SweepPainter(Painter):
         canvas.animate(self.centres)
         self.positions = _positions(trace.params["values"])
         self.counts = np.array([step.n_clusters for step in trace.steps], dtype=float)
-        self._setup_side()
+        self.choosing = None
+        if ctx.panel.side is None or side_plot == "clusters":
+            self._setup_side()
+        elif side_plot == "elbow":
+            self.curve = None
+            self.choosing = ScoreCurves(self, self.positions[0])
+        else:
+            self.curve = None
+            plots = {"silhouette": SilhouettePlot, "scores": ScoreBars}
+            self.choosing = plots[side_plot](self)
 
     def _setup_side(self):
         side = self.panel.side
@@ -80,6 +100,8 @@ class SweepPainter(Painter):
         self.centres.set_data(centres[:, 0], centres[:, 1])
         # A hundred full-size crosses would hide the points they summarise.
         self.centres.set_markersize(9 * np.clip(np.sqrt(6 / max(len(centres), 1)), 0.4, 1.0))
+        if self.choosing is not None:
+            self.choosing.show(index)
         if self.curve is not None:
             xs = self.positions[0][: index + 1]
             self.curve.set_data(xs, self.counts[: index + 1])
@@ -101,7 +123,30 @@ class SweepPainter(Painter):
         step = self.trace.steps[index]
         state = "" if step.converged else " · not converged"
         clusters = plural(step.n_clusters, "cluster")
-        return f"{self.trace.params['parameter']} = {short(step.value)} · {clusters}{state}"
+        scores = "".join(
+            f" · {name} {format_number(step.fields[key])}"
+            for key, name in _SCORES
+            if key in step.fields and not np.isnan(step.fields[key])
+        )
+        return f"{self.trace.params['parameter']} = {short(step.value)} · {clusters}{scores}{state}"
+
+
+# What a sweep of the number of clusters carries, as the status line names it.
+_SCORES = (("inertia", "within-cluster SS"), ("silhouette", "silhouette"), ("bic", "BIC"))
+
+
+def _check_side(trace, side_plot):
+    if side_plot not in ("clusters", "elbow", "silhouette", "scores"):
+        raise UserError(
+            f"side_plot must be 'clusters', 'elbow', 'silhouette' or 'scores', got {side_plot!r}"
+        )
+    if side_plot != "clusters" and "inertia" not in trace.steps[0].fields:
+        raise UserError(
+            f"side_plot = {side_plot!r} needs a sweep of the number of clusters; sweep "
+            "n_clusters (n_components for em) or leave side_plot out"
+        )
+    if side_plot == "scores" and "ari" not in trace.steps[0].fields:
+        raise UserError("side_plot = 'scores' compares with true labels; use data that has them")
 
 
 def _numeric(values):
