@@ -43,7 +43,7 @@ _COLLAPSED = (
     order=20,
     estimator=Estimator(
         "sklearn.mixture.GaussianMixture",
-        {"n_init": (1,), "warm_start": (False,), "verbose": ANY, "verbose_interval": ANY},
+        {"warm_start": (False,), "verbose": ANY, "verbose_interval": ANY},
     ),
     constraints={
         "n_components": Interval(Integral, 1, "n_samples"),
