@@ -44,6 +44,7 @@ class _Parser(argparse.ArgumentParser):
 _JOBS_HELP = (
     "scenes rendered at once, each in its own process (default: one per CPU; 1: no processes)"
 )
+_FORCE_HELP = "replace an existing output file even if it is not a GIF (a text file, a device...)"
 
 
 _FORMAT_HELP = (
@@ -111,6 +112,7 @@ def build_parser():
         "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
     )
     parser.add_argument("--storyboard", action="store_true", help=_STORYBOARD_HELP)
+    parser.add_argument("--force", action="store_true", help=_FORCE_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -148,6 +150,7 @@ def build_parser():
     render.add_argument(
         "--storyboard", action="store_true", default=argparse.SUPPRESS, help=_STORYBOARD_HELP
     )
+    render.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
 
     run = commands.add_parser(
         "run",
@@ -219,6 +222,7 @@ def build_parser():
     run.add_argument(
         "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
     )
+    run.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
     run.add_argument(
         "-q",
         "--quiet",
@@ -338,15 +342,15 @@ def _render_files(args):
     with bar:
         if jobs == 1:
             for path in args.files:
-                report(path, render_scene(path, args.output_dir, args.formats, args.storyboard))
+                outputs = (args.formats, args.storyboard, args.force)
+                report(path, render_scene(path, args.output_dir, *outputs))
         else:
-            _render_parallel(
-                args.files, args.output_dir, (args.formats, args.storyboard), jobs, report
-            )
+            outputs = (args.formats, args.storyboard, args.force)
+            _render_parallel(args.files, args.output_dir, outputs, jobs, report)
     return written
 
 
-def render_scene(path, out_dir, formats=(), storyboard=False):
+def render_scene(path, out_dir, formats=(), storyboard=False, force=False):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -359,6 +363,8 @@ def render_scene(path, out_dir, formats=(), storyboard=False):
         More formats to write beside it ("webp", "mp4"...).
     storyboard : bool
         Also draw its key steps on one PNG beside it.
+    force : bool, default=False
+        Replace a file there even if it is not an animation this tool wrote.
 
     Returns
     -------
@@ -370,7 +376,7 @@ def render_scene(path, out_dir, formats=(), storyboard=False):
     from animate.scenes import load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir, formats, storyboard)
+        return "ok", load_scene(path).render(out_dir, formats, storyboard, force)
     except UserError as exc:
         return "error", str(exc)
 
@@ -442,13 +448,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir, formats=(), storyboard=False):
+def _pool_job(path, out_dir, formats=(), storyboard=False, force=False):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir, formats, storyboard)
+        return render_scene(path, out_dir, formats, storyboard, force)
     finally:
         _worker["rendering"] = False
 
@@ -497,6 +503,7 @@ def _run(args):
         size=size,
         side_panel=not args.no_side_panel,
         ari=args.ari,
+        force=args.force,
         metrics=args.metrics,
         formats=args.formats,
         **{key: value for key, value in given.items() if value is not None},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,6 +236,29 @@ _MAKERS |= {
 }
 PICTURES = tuple(name for name in _MAKERS if name not in DATASETS)
 
+# Most points a built-in data set makes, and most numbers (points x features):
+# 160 MB of float64, made in about a second.
+MAX_SAMPLES = 1_000_000
+# Largest size of a value in the data: its square, summed over a few features, must
+# stay a number (the largest float64 is 1.8e308).
+MAX_VALUE = 1e150
+_MAX_VALUES = 20_000_000
+
+
+def _check_sizes(options, n_samples, name):
+    """Refuse option values that would make the generator build something huge."""
+    centers = options.get("centers")
+    if isinstance(centers, int | np.integer) and not 1 <= centers <= n_samples:
+        raise UserError(
+            f"data set {name!r}: centers={centers} must be between 1 and n_samples={n_samples}"
+        )
+    n_features = options.get("n_features", 2)
+    if isinstance(n_features, int | np.integer) and not 1 <= n_features * n_samples <= _MAX_VALUES:
+        raise UserError(
+            f"data set {name!r}: n_features={n_features} must be at least 1 and, with "
+            f"n_samples={n_samples}, give at most {_MAX_VALUES:,} numbers"
+        )
+
 
 def describe():
     """``{name: one-line description}`` of every built-in data set."""
@@ -271,11 +295,17 @@ def make(name, n_samples=300, random_state=0, **options):
         )
     if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2:
         raise UserError(f"n_samples must be a whole number of at least 2, got {n_samples!r}")
+    if n_samples > MAX_SAMPLES:
+        raise UserError(
+            f"n_samples={n_samples} is more than the {MAX_SAMPLES:,} points a built-in data "
+            "set makes; use fewer (a GIF shows a few thousand well)"
+        )
     allowed = options_of(name)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         hint = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
         raise UserError(f"data set {name!r} has no option {unknown[0]!r}; {hint}")
+    _check_sizes(options, n_samples, name)
     try:
         made = _MAKERS[name][0](int(n_samples), random_state, **options)
     except UserError:
@@ -301,10 +331,7 @@ def validate_data(X, what="the data"):
 
     Returns it as a C-contiguous float64 array of shape (n_samples, n_features).
     """
-    try:
-        X = np.array(X, dtype=np.float64, order="C")
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be numbers; convert text columns or drop them") from None
+    X = as_numbers(X, what, f"{what} must be numbers; convert text columns or drop them")
     if X.ndim != 2:
         raise UserError(
             f"{what} must be a 2-D table (n_samples, n_features), "
@@ -317,7 +344,27 @@ def validate_data(X, what="the data"):
         raise UserError(
             f"{what} has a missing or infinite value in row {row}; drop or fill such rows first"
         )
+    largest = float(np.abs(X).max())
+    if largest > MAX_VALUE:
+        raise UserError(
+            f"{what} has values as large as {largest:.3g}: squared distances between such "
+            f"points overflow; scale it to values below {MAX_VALUE:.0e}, e.g. X / abs(X).max()"
+        )
     return X
+
+
+def as_numbers(value, what, refusal):
+    """``value`` as a C-contiguous float64 array; ``UserError(refusal)`` if it is not numbers.
+
+    Complex numbers are refused, not cut to their real part.
+    """
+    try:
+        array = np.asarray(value)
+        if not np.iscomplexobj(array):
+            return np.array(array, dtype=np.float64, order="C")
+    except (TypeError, ValueError):
+        raise UserError(refusal) from None
+    raise UserError(f"{what} holds complex numbers; give real ones, e.g. its .real part")
 
 
 def load_csv(path, columns=None, label_column=None):
@@ -355,6 +402,10 @@ def read_csv(path, columns=None, label_column=None):
         ``X``, ``y``, ``feature_names`` (the header's, or None without one) and
         ``label_names`` (the labels' own text when they are not whole numbers).
     """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"csv must be the path of a CSV file, got {path!r}")
+    if columns is not None and (isinstance(columns, str) or not isinstance(columns, list | tuple)):
+        raise UserError(f"columns must be a list of column names or numbers, got {columns!r}")
     rows = _read_rows(Path(path))
     header = rows[0] if any(not _is_number(cell) for cell in rows[0]) else None
     body = rows[1:] if header else rows
@@ -493,6 +544,8 @@ def _labels(y, n_samples):
     numbered in sorted order, or a pandas categorical's own order, and keeps its names."""
     if y is None:
         return None, None
+    if np.ndim(y) == 0:
+        raise UserError(f"y must be one label per point (1-D), got the single value {y!r}")
     if len(y) != n_samples:
         raise UserError(f"y has {len(y)} labels for {n_samples} points; give one label per point")
     categories = getattr(getattr(y, "cat", None), "categories", None)

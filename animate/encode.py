@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -319,15 +322,16 @@ def _mark_unchanged(image, delta, info):
     return marked
 
 
-def write_gif(frames, durations, path):
+def write_gif(frames, durations, path, force=False):
     """Write RGB ``frames`` with ``durations`` (ms each) to a GIF that loops forever.
 
-    The file appears at ``path`` only when complete (temporary file, then rename).
+    The file appears at ``path`` only when complete (temporary file, then rename);
+    an existing file that is not a GIF is replaced only with ``force``.
     Returns the path.
     """
     from animate.writers import write
 
-    return write(zip(frames, durations), [path])[0]
+    return write(zip(frames, durations), [path], force=force)[0]
 
 
 def _fill_palette(palette):
@@ -342,36 +346,53 @@ def _fill_palette(palette):
     return np.vstack([palette, np.array(extra, dtype=np.uint8).reshape(-1, 3)])
 
 
-def atomic_write(path, write):
-    """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file."""
-    with atomic_paths([path]) as (tmp,):
+# What each kind of file this tool writes starts with: an existing file is replaced
+# only if it is of the kind being written (so, most likely, an earlier output).
+_SIGNATURES = {
+    "gif": lambda head: head.startswith((b"GIF87a", b"GIF89a")),
+    "png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
+    "webp": lambda head: head.startswith(b"RIFF") and head[8:12] == b"WEBP",
+    "mp4": lambda head: head[4:8] == b"ftyp",
+    "npz": lambda head: head.startswith((b"PK\x03\x04", b"PK\x05\x06")),
+    "html": lambda head: head.lower().startswith(b"<!doctype html>"),
+}
+MEDIA = ("gif", "png", "webp", "mp4")
+
+
+def atomic_write(path, write, *, replaces=MEDIA, force=False):
+    """Call ``write(tmp_path)`` then move the result to ``path``; never leave half a file.
+
+    An existing ``path`` is replaced only if it is a regular file of one of the
+    kinds ``replaces`` names (or empty), unless ``force`` (see :func:`check_target`).
+    """
+    with atomic_paths([path], replaces=replaces, force=force) as (tmp,):
         write(tmp)
 
 
 @contextlib.contextmanager
-def atomic_paths(paths):
+def atomic_paths(paths, *, replaces=MEDIA, force=False):
     """Temporary files beside ``paths``, moved onto them when the block ends without error.
 
-    On any error (or Ctrl-C) every temporary file is removed and no target is
-    touched: several formats of one animation appear together or not at all.
+    On any error (or Ctrl-C, or SIGTERM) every temporary file is removed and no
+    target is touched: several formats of one animation appear together or not
+    at all. Each target is checked first (:func:`check_target`).
     """
-    paths = [Path(p) for p in paths]
+    paths = [check_target(p, replaces, force) for p in paths]
     temporary = []
     try:
-        for path in paths:
-            temporary.append(_temporary_beside(path))
-        yield temporary
-        for tmp, path in zip(temporary, paths):
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
+        with _sigterm_as_exit():
+            for path in paths:
+                temporary.append(_temporary_beside(path))
+            yield temporary
+            for tmp, path in zip(temporary, paths):
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
     finally:
         for tmp in temporary:
             Path(tmp).unlink(missing_ok=True)
 
 
 def _temporary_beside(path):
-    if path.is_dir():
-        raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -382,3 +403,59 @@ def _temporary_beside(path):
         ) from None
     os.close(fd)
     return tmp
+
+
+def check_target(path, replaces, force):
+    """Refuse to replace what is not an earlier output of this tool (see atomic_write).
+
+    Writers call it first, before the work, so that a refusal comes at once.
+    Returns ``path`` as a Path.
+    """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"the output path must be a file name such as 'out.gif', got {path!r}")
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return path  # nothing there (or a dangling link): nothing to lose
+    except OSError as exc:
+        raise UserError(f"cannot write to {path}: {exc.strerror}") from None
+    if force:
+        return path
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(
+            f"output path {path} exists and is not a regular file (a device, pipe or "
+            "socket); choose another path, or pass force=True (--force) to replace it"
+        )
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b"?"
+    if head and not any(_SIGNATURES[kind](head) for kind in replaces):
+        raise UserError(
+            f"output path {path} exists and is not a {' or '.join(replaces).upper()} file "
+            "this tool wrote; choose another path, or pass force=True (--force) to replace it"
+        )
+    return path
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """While writing, SIGTERM raises SystemExit (so cleanup runs) instead of killing at once."""
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield  # a handler is already in place, or signals cannot be handled here
+        return
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

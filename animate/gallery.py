@@ -91,7 +91,11 @@ def write_index(scenes, out_dir, animations=None):
     """
     path = Path(out_dir) / "index.html"
     page = index_html(scenes, out_dir, animations)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8", newline="\n"))
+    atomic_write(
+        path,
+        lambda tmp: Path(tmp).write_text(page, encoding="utf-8", newline="\n"),
+        replaces=("html",),
+    )
     return path
 
 

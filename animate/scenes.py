@@ -55,6 +55,7 @@ _RENDER_KEYS = {
 }
 _PANEL_KEYS = {"title", "data", "algorithm", "sweep"}
 _GRID_KEYS = {"data", "algorithms"}
+_CSV_KEYS = {"csv", "columns", "label_column"}
 
 
 @dataclass(frozen=True)
@@ -116,17 +117,18 @@ class Scene:
                 out.append(f"panel {panel}: {claim.measure} = {value!r}, not {claim.says!r}")
         return out
 
-    def render(self, out_dir="output", formats=(), storyboard=False):
+    def render(self, out_dir="output", formats=(), storyboard=False, force=False):
         """Render the scene to ``out_dir / self.output``, and beside it one file per
         format of the scene's ``formats`` and of ``formats``; with ``storyboard``,
-        its key steps too, as ``<output stem>_storyboard.png``.
+        its key steps too, as ``<output stem>_storyboard.png``. ``force`` replaces
+        an existing file there even if it is not an animation this tool wrote.
 
         Returns the :class:`~animate.display.Animation` written (a ``Path``).
         """
         from animate.render import compare, render
         from animate.writers import format_paths
 
-        target = Path(out_dir) / self.output
+        target = _inside(Path(out_dir), self.output, self.path)
         extra_formats = [*self.formats, *formats]
         format_paths(target, extra_formats)  # a bad format fails before any work
         traces = self.traces()
@@ -139,9 +141,11 @@ class Scene:
             draw_storyboard(traces, storyboard_path(target))
         if len(traces) == 1:
             options.pop("cols", None)
-            return render(traces[0], target, title=self.title, **options, **extra)
+            return render(traces[0], target, title=self.title, force=force, **options, **extra)
         titles = self._titles(traces)
-        return compare(traces, target, title=self.title, titles=titles, **options, **extra)
+        return compare(
+            traces, target, title=self.title, titles=titles, force=force, **options, **extra
+        )
 
     def _titles(self, traces):
         if self.show == "runs":
@@ -174,7 +178,8 @@ def load_scene(path):
     """
     path = Path(path)
     try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (as Notepad writes) is not part of the TOML.
+        spec = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UserError(f"scene file {path} does not exist; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -228,14 +233,35 @@ def load_scene(path):
 
 
 def _output(spec, path, where):
+    """The scene's file name, relative to the output folder: a scene (perhaps downloaded)
+    may write nowhere else."""
+    output = spec.get("output", path.stem + ".gif")
+    if not isinstance(output, str) or not output.strip():
+        raise UserError(f"{where}: output must be a file name such as 'kmeans.gif', got {output!r}")
+    relative = Path(output)
+    if relative.is_absolute() or relative.drive or ".." in relative.parts:
+        raise UserError(
+            f"{where}: output {output!r} leaves the output folder; give a file name "
+            "inside it, such as 'kmeans.gif' or 'week1/kmeans.gif'"
+        )
     from animate.writers import format_paths
 
-    output = _text(spec, "output", where, path.stem + ".gif")
     try:
         format_paths(output)
     except UserError as exc:
         raise UserError(f"{where}: {exc}") from None
     return output
+
+
+def _inside(out_dir, output, scene_path):
+    """``out_dir / output``, refused if links inside the folder lead out of it."""
+    target = out_dir / output
+    if not target.resolve().is_relative_to(out_dir.resolve()):
+        raise UserError(
+            f"scene {Path(scene_path).name}: output {output!r} leads out of {out_dir} "
+            "through a link; give a plain file name"
+        )
+    return target
 
 
 def _formats(spec, where):
@@ -448,6 +474,7 @@ def load_data(spec):
     or a CSV file (with its column and class names)."""
     spec = dict(spec)
     if "csv" in spec:
+        _check_keys(spec, _CSV_KEYS, "[data] with csv")
         path = spec.pop("csv")
         return datasets.read_csv(path, spec.pop("columns", None), spec.pop("label_column", None))
     name = spec.pop("name")

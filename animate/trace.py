@@ -8,11 +8,11 @@ rendered later.
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -144,34 +144,72 @@ class Trace:
             f"{ending} after {self.n_iter} iterations, {clusters} clusters{runs}>"
         )
 
-    def save(self, path):
+    def save(self, path, force=False):
         """Write the trace (with its runs) to ``path`` as ``.npz``, atomically, without pickle.
 
         A parameter JSON cannot hold (a sparse connectivity matrix) is saved as
         a short description of itself: the steps, not the parameters, are the record.
+        Missing folders are made; an existing file that is not an ``.npz`` is
+        replaced only with ``force``.
         """
+        from animate.encode import atomic_write
+
         arrays, meta = _pack(self)
         arrays["meta"] = np.array(json.dumps(meta))
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
+
+        def write(tmp):
+            with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        atomic_write(path, write, replaces=("npz",), force=force)
 
     @classmethod
     def load(cls, path) -> Trace:
-        """Read a trace written by :meth:`save`."""
+        """Read a trace written by :meth:`save` (never unpickling anything)."""
+        if not isinstance(path, str | os.PathLike) or not str(path):
+            raise UserError(f"path must be a trace file such as 'run.npz', got {path!r}")
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
+            arrays = _read_npz(path)
             meta = json.loads(str(arrays.pop("meta")))
-        except (OSError, ValueError, KeyError) as exc:
-            raise UserError(f"cannot read trace {path}: {exc}; save it with Trace.save") from None
-        return _unpack(meta, arrays, prefix="")
+            return _unpack(meta, arrays, prefix="")
+        except FileNotFoundError:
+            raise UserError(f"trace file {path} does not exist; check the path") from None
+        except UserError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile):
+            raise UserError(
+                f"cannot read trace {path}: it is not a file written by Trace.save, or it "
+                "is damaged; write it again with Trace.save"
+            ) from None
+
+
+def _read_npz(path):
+    """The arrays of an ``.npz`` file, each checked against its size before it is read.
+
+    A damaged or hostile file may declare an array far larger than the file
+    holds; numpy would reserve that much memory before finding out.
+    """
+    from animate.algorithms._checks import available_memory
+
+    arrays, total = {}, 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                shape, _, dtype = (
+                    np.lib.format.read_array_header_1_0(fh)
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0(fh)
+                )
+            size = math.prod(shape) * dtype.itemsize
+            total += size
+            if dtype.hasobject or size > info.file_size or total > available_memory() / 2:
+                raise ValueError(f"{info.filename} is not a plain array of its declared size")
+            with archive.open(info) as fh:
+                arrays[info.filename.removesuffix(".npy")] = np.lib.format.read_array(
+                    fh, allow_pickle=False
+                )
+    return arrays
 
 
 def _snapshot(value):

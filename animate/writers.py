@@ -82,17 +82,18 @@ def format_paths(path, extra_formats=()):
     return paths
 
 
-def write(frames, paths):
+def write(frames, paths, force=False):
     """Stream ``(rgb, duration_ms)`` frames into one file per path; returns the paths.
 
     Each path's suffix picks its writer. Every file appears only when all are
     complete: a failure or Ctrl-C leaves none of them, and no temporary file.
+    An existing file that is not one of our outputs is replaced only with ``force``.
     """
     from animate.encode import atomic_paths
 
     paths = [Path(p) for p in paths]
     writers = [writer_for(p) for p in paths]
-    with atomic_paths(paths) as temporary:
+    with atomic_paths(paths, force=force) as temporary:
         try:
             for writer, tmp in zip(writers, temporary):
                 writer.setup(tmp)

@@ -283,3 +283,71 @@ def test_average_and_ward_merges_name_no_pair():
     for linkage in ("average", "ward"):
         steps, _ = collect(agglomerative(X, n_clusters=2, linkage=linkage))
         assert all(s.witness is None for s in steps[1:-1])
+
+
+def _sklearn_labels(X, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return AgglomerativeClustering(**params).fit(X).labels_
+
+
+@pytest.mark.parametrize(
+    ("X", "params"),
+    [
+        # scikit-learn's single-linkage tree keeps some pairs as (larger, smaller).
+        ([[11], [13], [0], [5]], {"n_clusters": 3, "linkage": "single"}),
+        # With a graph, its heap orders equal distances by the heap's own moves.
+        ([[0], [0], [5], [5]], {"n_clusters": 2, "linkage": "average", "connectivity": "ones"}),
+        ([[0], [0], [5], [5]], {"n_clusters": 2, "linkage": "complete", "connectivity": "ones"}),
+    ],
+)
+def test_labels_are_numbered_as_sklearn_numbers_them(X, params):
+    X = np.array(X, dtype=float)
+    if params.get("connectivity") == "ones":
+        params = {**params, "connectivity": np.ones((len(X), len(X)))}
+    steps, _ = collect(agglomerative(X, **params))
+    np.testing.assert_array_equal(steps[-1].labels, _sklearn_labels(X, **params))
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("linkage", ["ward", "complete", "average", "single"])
+@pytest.mark.parametrize("graph", [None, "knn", "ones"])
+def test_labels_equal_sklearns_on_tie_heavy_data(seed, linkage, graph):
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(5, 40)), int(rng.integers(1, 4))
+    # Integer lattices (many equal distances) and plain Gaussian data, alternately.
+    X = rng.integers(0, 4, (n, d)).astype(float) if seed % 2 else rng.normal(size=(n, d))
+    connectivity = {
+        None: None,
+        "knn": kneighbors_graph(X, min(5, n - 1), include_self=False),
+        "ones": np.ones((n, n)),
+    }[graph]
+    params = {"n_clusters": int(rng.integers(1, n)), "linkage": linkage}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        steps, _ = collect(agglomerative(X, connectivity=connectivity, **params))
+    np.testing.assert_array_equal(
+        steps[-1].labels, _sklearn_labels(X, connectivity=connectivity, **params)
+    )
+
+
+@pytest.mark.parametrize("linkage", ["ward", "average", "single"])
+def test_many_clusters_with_a_graph_are_numbered_as_sklearns_early_stop(linkage):
+    # n_clusters >= 100: scikit-learn stops merging early and numbers by top node.
+    X = np.random.default_rng(0).integers(0, 6, (150, 2)).astype(float)
+    graph = kneighbors_graph(X, 5, include_self=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        steps, _ = collect(agglomerative(X, 110, connectivity=graph, linkage=linkage))
+    expected = _sklearn_labels(X, n_clusters=110, connectivity=graph, linkage=linkage)
+    np.testing.assert_array_equal(steps[-1].labels, expected)
+
+
+def test_the_memory_check_counts_a_container_or_ulimit_limit(monkeypatch):
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (2**30, resource.RLIM_INFINITY))
+    assert checks.available_memory() <= 2**30
+    X = np.random.default_rng(0).normal(size=(6000, 2))
+    with pytest.raises(animate.UserError, match="subsample the data"):
+        animate.run("agglomerative", X)

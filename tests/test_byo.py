@@ -404,7 +404,7 @@ def test_an_estimator_runs_as_scikit_learn_fits_it(case, dataset):
     ("make", "fragment"),
     [
         (lambda c, m: c.KMeans(algorithm="elkan"), "KMeans only with algorithm='lloyd'"),
-        (lambda c, m: m.GaussianMixture(n_init=3), "only with n_init=1, got GaussianMixture(n_"),
+        (lambda c, m: m.GaussianMixture(warm_start=True), "only with warm_start=False"),
         (lambda c, m: c.DBSCAN(metric_params={"p": 3}), "metric_params=None, got DBSCAN(metric"),
         (lambda c, m: c.KMeans(init=lambda X, k, random_state: X[:k]), "init must be"),
         (lambda c, m: c.MeanShift(bandwidth=-1.0), "bandwidth must be"),

@@ -195,7 +195,7 @@ def test_one_scene_renders_in_this_process(tmp_path, capsys, monkeypatch):
 
 
 def test_a_bug_is_not_reported_as_a_user_error(tmp_path, monkeypatch):
-    def bug(self, *args):
+    def bug(self, *args, **kwargs):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr("animate.scenes.Scene.render", bug)

@@ -177,3 +177,60 @@ def test_an_eps_too_large_for_memory_is_refused(monkeypatch):
     with pytest.raises(animate.UserError, match="smaller eps"):
         next(dbscan(DATA["blobs"], eps=100.0))
     assert next(dbscan(DATA["blobs"], eps=0.3)).phase == "init"
+
+
+PARITY_DATA = [
+    ("blobs", {}, 0.5, 5),
+    ("moons", {"noise": 0.1}, 0.2, 5),
+    ("blobs", {"n_features": 3}, 0.8, 4),
+    ("uniform", {}, 0.1, 3),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "eps", "min_samples"), PARITY_DATA)
+@pytest.mark.parametrize("n", [50, 300])
+@pytest.mark.parametrize("distance", ["euclidean", "manhattan"])
+def test_precomputed_distances_match_sklearn(name, options, eps, min_samples, n, distance):
+    from sklearn.metrics import pairwise_distances
+
+    X, _ = make(name, n_samples=n, random_state=1, **options)
+    D = pairwise_distances(X, metric=distance)
+    steps, _ = collect(D, eps=eps, min_samples=min_samples, metric="precomputed")
+    ref = DBSCAN(eps=eps, min_samples=min_samples, metric="precomputed").fit(D)
+    np.testing.assert_array_equal(steps[-1].labels, ref.labels_)
+    np.testing.assert_array_equal(np.flatnonzero(steps[-1].core), ref.core_sample_indices_)
+    same, _ = collect(X, eps=eps, min_samples=min_samples, metric=distance)
+    np.testing.assert_allclose(steps[-1].k_distances, same[-1].k_distances, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "options", "eps", "min_samples"), PARITY_DATA)
+@pytest.mark.parametrize("n", [50, 300])
+def test_sample_weight_matches_sklearn(name, options, eps, min_samples, n):
+    X, _ = make(name, n_samples=n, random_state=1, **options)
+    weights = np.random.default_rng(n).uniform(-0.5, 3.0, n)  # negative ones too
+    steps, _ = collect(X, eps=eps, min_samples=min_samples, sample_weight=weights)
+    ref = DBSCAN(eps=eps, min_samples=min_samples).fit(X, sample_weight=weights)
+    np.testing.assert_array_equal(steps[-1].labels, ref.labels_)
+    np.testing.assert_array_equal(np.flatnonzero(steps[-1].core), ref.core_sample_indices_)
+
+
+def test_a_heavy_point_is_a_core_point_on_its_own():
+    X = np.array([[0.0], [10.0], [20.0], [20.3]])
+    steps, _ = collect(X, eps=0.5, min_samples=3, sample_weight=[3, 1, 1, 1])
+    assert steps[-1].core.tolist() == [True, False, False, False]
+    assert steps[-1].labels.tolist() == [0, -1, -1, -1]
+    assert "a weight of 3" in steps[1].message
+
+
+@pytest.mark.parametrize(
+    ("X", "params", "fragment"),
+    [
+        (np.ones((4, 3)), {"metric": "precomputed"}, "square matrix"),
+        (-np.ones((4, 4)), {"metric": "precomputed"}, "none negative"),
+        (np.ones((4, 2)), {"sample_weight": [1, 2]}, r"shape \(4,\)"),
+        (np.ones((4, 2)), {"sample_weight": [1, 2, np.inf, 1]}, "infinite"),
+    ],
+)
+def test_bad_distances_or_weights_are_one_user_error(X, params, fragment):
+    with pytest.raises(animate.UserError, match=fragment):
+        collect(X, **params)

@@ -8,6 +8,7 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
+import animate
 from animate import UserError
 from animate.algorithms._em import em
 from animate.api import collect
@@ -59,7 +60,7 @@ def assert_matches_sklearn(X, n_components, **params):
     np.testing.assert_allclose(final.weights, gm.weights_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(final.resp, gm.predict_proba(X), rtol=0, atol=1e-6)
     assert final.lower_bound == pytest.approx(gm.lower_bound_, rel=1e-8)
-    assert info == {"n_iter": gm.n_iter_, "converged": gm.converged_}
+    assert (info["n_iter"], info["converged"]) == (gm.n_iter_, gm.converged_)
     np.testing.assert_array_equal(final.labels, gm.predict(X))
     return steps
 
@@ -194,7 +195,7 @@ BAD = [
     ({"reg_covar": -1e-6}, "reg_covar"),
     ({"max_iter": 0}, "max_iter"),
     ({"random_state": "seed"}, "random_state"),
-    ({"weights_init": [0.5, 0.5]}, r"weights_init must have shape \(3\)"),
+    ({"weights_init": [0.5, 0.5]}, r"weights_init must have shape \(3,\)"),
     ({"weights_init": [1.5, -0.25, -0.25]}, "between 0 and 1"),
     ({"weights_init": [0.3, 0.3, 0.3]}, "sum to 1"),
     ({"means_init": np.zeros((3, 3))}, r"means_init must have shape \(3, 2\)"),
@@ -205,7 +206,7 @@ BAD = [
         r"'tied' must have shape \(2, 2\)",
     ),
     ({"covariance_type": "diag", "precisions_init": np.ones(3)}, r"\(3, 2\)"),
-    ({"covariance_type": "spherical", "precisions_init": np.ones((3, 2))}, r"\(3\)"),
+    ({"covariance_type": "spherical", "precisions_init": np.ones((3, 2))}, r"\(3,\)"),
     ({"precisions_init": np.stack([np.eye(2), -np.eye(2), np.eye(2)])}, "positive-definite"),
     ({"covariance_type": "tied", "precisions_init": [[1.0, 0.5], [0.0, 1.0]]}, "symmetric"),
     ({"covariance_type": "diag", "precisions_init": [[1, 1], [1, 0], [1, 1]]}, "positive"),
@@ -227,3 +228,52 @@ def test_collapsed_gaussian_is_a_user_error(covariance_type):
     X = validate_data(np.repeat([[0.0, 0.0], [5.0, 5.0], [0.0, 5.0]], 10, axis=0))
     with pytest.raises(UserError, match="increase reg_covar"):
         list(em(X, 3, covariance_type=covariance_type, reg_covar=0.0))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("init_params", ["random", "random_from_data", "k-means++"])
+@pytest.mark.parametrize(("seed", "covariance_type"), [(0, "full"), (1, "diag"), (2, "tied")])
+def test_restarts_keep_sklearns_best_run(init_params, seed, covariance_type):
+    X, _ = make("gaussians4", n_samples=300, random_state=seed)
+    params = dict(covariance_type=covariance_type, init_params=init_params, random_state=seed)
+    trace = animate.run("em", X, n_components=4, n_init=4, **params)
+    ref = GaussianMixture(4, n_init=4, **params).fit(X)
+    assert len(trace.runs) == 4
+    assert [s.run for s in trace.runs[2].steps] == [2] * len(trace.runs[2].steps)
+    bounds = [run.final.lower_bound for run in trace.runs]
+    assert trace.best_run == bounds.index(max(bounds))
+    assert trace.final.lower_bound == ref.lower_bound_
+    assert trace.n_iter == ref.n_iter_
+    np.testing.assert_array_equal(trace.final.labels, ref.predict(X))
+    np.testing.assert_allclose(trace.final.means, ref.means_, rtol=1e-12)
+
+
+def test_restarts_differ_and_one_run_is_the_default():
+    X, _ = make("gaussians4", n_samples=200, random_state=0)
+    trace = animate.run("em", X, n_components=4, n_init=3, init_params="random")
+    assert len({run.final.lower_bound for run in trace.runs}) == 3
+    assert len(animate.run("em", X, n_components=4).runs) == 1
+
+
+def test_float32_weights_init_are_accepted_as_sklearn_accepts_them():
+    X, _ = make("blobs", n_samples=200, centers=3, random_state=0)
+    weights = np.full(3, 1 / 3, dtype=np.float32)  # 1 + 3e-8 when added in float64
+    trace = animate.run("em", X, n_components=3, weights_init=weights)
+    ref = GaussianMixture(3, weights_init=weights, random_state=0).fit(X)
+    np.testing.assert_array_equal(trace.final.labels, ref.predict(X))
+    np.testing.assert_allclose(trace.final.means, ref.means_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("weights", "shown"),
+    [
+        (np.array([0.3, 0.3, 0.3]), "0.8999999999999999"),
+        (np.array([1 / 3, 1 / 3, 1 / 3 + 3e-8]), "1.0000000"),
+        (np.array([0.3, 0.3, 0.3], dtype=np.float32), "0.9"),
+    ],
+)
+def test_weights_init_that_miss_1_are_refused_with_their_exact_sum(weights, shown):
+    X, _ = make("blobs", n_samples=100, centers=3, random_state=0)
+    with pytest.raises(UserError, match="weights_init must sum to 1") as info:
+        animate.run("em", X, n_components=3, weights_init=weights)
+    assert f"got {shown}" in str(info.value)

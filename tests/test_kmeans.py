@@ -121,3 +121,57 @@ def test_an_update_that_relocates_an_empty_cluster_says_so():
     assert len(moved) == 1 and "farthest" in moved[0].message
     assert all("farthest" not in s.message for s in steps if s is not moved[0])
     assert all(len(s.relocated) == 0 for s in steps if s is not moved[0])
+
+
+# Every point sits on its centre, so no point can be moved to the empty cluster:
+# scikit-learn parks it on the heaviest cluster (on its sum if numbered before it).
+UNRELOCATABLE = [
+    ([[0, 0], [0, 1], [1, 0], [1, 0]], [[0, 1], [1, 0], [0, 0], [0, 0]]),
+    ([[0, 0], [1, 1], [1, 1], [1, 0], [0, 1]], None),  # scikit-learn's regression test
+    ([[0, 0], [1, 0], [1, 0], [0, 1]], [[0, 0], [0, 0], [1, 0], [0, 1]]),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Number of distinct clusters")
+@pytest.mark.parametrize(("X", "init"), UNRELOCATABLE)
+def test_empty_cluster_that_cannot_be_relocated_is_parked_as_sklearn_does(X, init):
+    X = np.array(X, dtype=float)
+    init = X.copy() if init is None else np.array(init, dtype=float)
+    trace = animate.run("kmeans", X, n_clusters=len(init), init=init)
+    ref = _sklearn(X, len(init), init=init)
+    np.testing.assert_array_equal(trace.final.labels, ref.labels_)
+    np.testing.assert_array_equal(trace.final.centers, ref.cluster_centers_)
+    assert trace.n_iter == ref.n_iter_
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random", "given"])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_sample_weight_matches_sklearn(init, seed):
+    X, _ = make("blobs", n_samples=300, centers=4, n_features=3, random_state=seed)
+    weights = np.random.default_rng(seed).uniform(0, 5, len(X))
+    weights[::7] = 0.0
+    init, n_init = (X[:4], 1) if init == "given" else (init, 3)
+    params = {"init": init, "n_init": n_init, "random_state": seed}
+    trace = animate.run("kmeans", X, n_clusters=4, sample_weight=weights, **params)
+    ref = _sklearn(X, 4, **params).fit(X, sample_weight=weights)
+    np.testing.assert_array_equal(trace.final.labels, ref.labels_)
+    np.testing.assert_allclose(trace.final.centers, ref.cluster_centers_, atol=1e-8)
+    assert trace.final.inertia == pytest.approx(ref.inertia_, rel=1e-10)
+    assert trace.n_iter == ref.n_iter_
+
+
+@pytest.mark.parametrize(
+    ("weights", "fragment"),
+    [
+        (np.ones(99), "shape (100,)"),
+        (-np.ones(100), "must not be negative"),
+        (np.zeros(100), "0 for every point"),
+        (np.r_[np.nan, np.ones(99)], "missing or infinite"),
+        ("heavy", "sample_weight must be"),
+    ],
+)
+def test_bad_sample_weight_raises_one_user_error(weights, fragment):
+    X, _ = make("blobs", n_samples=100, random_state=0)
+    with pytest.raises(animate.UserError) as info:
+        animate.run("kmeans", X, n_clusters=3, sample_weight=weights)
+    assert fragment in str(info.value)

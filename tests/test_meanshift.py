@@ -168,3 +168,58 @@ def test_bad_input_is_a_user_error_before_the_first_step(params, words):
 def test_estimate_bandwidth_rejects_bad_input(params):
     with pytest.raises(UserError):
         estimate_bandwidth(data("blobs"), **params)
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        [[1], [1], [1], [2], [2], [2], [3], [3]],
+        np.ones((10, 1)),
+        [[0, 0], [0, 0], [0, 0], [0, 0], [5, 5]],
+        [[0.0], [1.0], [2.0]],  # three points: each one's nearest 30% is itself
+    ],
+)
+def test_an_estimated_bandwidth_of_0_clusters_as_sklearn_does(X):
+    X = np.array(X, dtype=float)
+    steps, info = collect(X)
+    ref = MeanShift().fit(X)
+    assert steps[-1].bandwidth == 0
+    np.testing.assert_array_equal(steps[-1].centers, ref.cluster_centers_)
+    np.testing.assert_array_equal(steps[-1].labels, ref.labels_)
+    assert info["n_iter"] == ref.n_iter_
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [({"bin_seeding": True}, "bin_seeding needs"), ({"kernel": "gaussian"}, "gaussian' needs")],
+)
+def test_an_estimated_bandwidth_of_0_is_refused_where_it_cannot_work(params, fragment):
+    with pytest.raises(UserError, match=fragment):
+        collect(np.ones((10, 2)), **params)
+
+
+@pytest.mark.parametrize(
+    ("X", "params"),
+    [
+        (np.ones((100_000, 2)), {"bandwidth": 1.0}),
+        (np.random.default_rng(0).normal(size=(100_000, 2)) * 1e-6, {"bandwidth": 1.0}),
+        (np.random.default_rng(0).normal(size=(100_000, 2)), {}),
+        (np.random.default_rng(0).normal(size=(5_000, 2)), {"kernel": "gaussian"}),
+    ],
+)
+def test_windows_holding_too_many_points_are_refused_at_once_naming_the_limit(X, params):
+    with pytest.raises(UserError, match="20,000,000"):
+        collect(X, **params)
+
+
+def test_identical_points_with_bin_seeding_take_one_window():
+    steps, _ = collect(np.ones((100_000, 2)), bandwidth=1.0, bin_seeding=True)
+    assert len(steps[0].kernels) == 1 and (steps[-1].labels == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("bandwidth", "fragment"), [(1e300, "< 1e\\+150"), (1e-308, "more grid cells")]
+)
+def test_extreme_bandwidths_with_bin_seeding_are_one_user_error(bandwidth, fragment):
+    with pytest.raises(UserError, match=fragment):
+        collect(data("blobs"), bandwidth=bandwidth, bin_seeding=True)

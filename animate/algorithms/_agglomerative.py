@@ -130,16 +130,22 @@ def agglomerative(
     n_clusters, distance_threshold = _check_cut(n_clusters, distance_threshold, n_samples)
     metric = _check_metric(metric, linkage, X)
     graph = _check_connectivity(connectivity, X, metric)
+    # Measured peaks: the distance matrix as scipy builds it (1.5 n x n float64) without
+    # a graph; then every merge step keeps its labels (n - 1 int64 arrays, one matrix).
     check_pairwise_memory(
-        "agglomerative clustering", n_samples, n_matrices=2 if graph is None else 1
+        "agglomerative clustering", n_samples, n_matrices=3 if graph is None else 2
     )
 
     message = f"Start: each of the {n_samples} points is its own cluster"
     if graph is None:
-        Z, edges = _full_tree(X, linkage, metric), None
+        (Z, children), edges = _full_tree(X, linkage, metric), None
     else:
         edges, n_pieces = _graph_edges(graph, X, metric)
-        Z = _graph_tree(X, edges, linkage, metric)
+        if linkage == "single":
+            Z, children = _graph_spanning_tree(X, edges, metric)
+        else:
+            Z = _graph_tree(X, edges, linkage, metric)
+            children = Z[:, :2]
         message += "; only clusters linked by the graph may merge"
         if n_pieces > 1:
             message += f" (its {n_pieces} separate pieces were joined at their closest points)"
@@ -155,7 +161,12 @@ def agglomerative(
         edges=edges,
     )
     yield from _merge_steps(Z, X, metric, linkage)
-    yield _cut_step(Z, n_samples, n_clusters, distance_threshold)
+    # With a graph and many clusters scikit-learn stops merging early (its
+    # compute_full_tree="auto") and numbers the clusters another way.
+    early = (
+        graph is not None and n_clusters is not None and n_clusters >= max(100, 0.02 * n_samples)
+    )
+    yield _cut_step(Z, children, n_samples, n_clusters, distance_threshold, early)
     return {"n_iter": n_samples - 1, "converged": True}
 
 
@@ -163,9 +174,15 @@ def agglomerative(
 
 
 def _full_tree(X, linkage, metric):
+    """scipy's linkage matrix, and the merged pairs as scikit-learn orders them (its
+    ``children_``, which number its clusters): scipy's for ward, complete and average;
+    for single linkage, its own minimum spanning tree's, each pair in the order the
+    tree found it."""
     distances = _distance_matrix(X, metric)
-    merges = _prim(distances) if linkage == "single" else _nn_chain(distances, linkage)
-    return _relabel(merges, len(X))
+    if linkage == "single":
+        return _relabel(_prim(distances), len(X))
+    Z, _ = _relabel(_nn_chain(distances, linkage), len(X))
+    return Z, Z[:, :2]
 
 
 def _distance_matrix(X, metric):
@@ -260,17 +277,20 @@ def _prim(D):
 
 def _relabel(merges, n):
     """scipy's linkage matrix: merges sorted by height (stably), row i creating cluster
-    n + i, each row naming the two clusters it joins, smaller id first, and the new size."""
+    n + i, each row naming the two clusters it joins, smaller id first, and the new size.
+    Also the pairs unsorted, as scikit-learn's ``single_linkage_label`` keeps them."""
     merges = merges[np.argsort(merges[:, 2], kind="mergesort")]
     parent = list(range(2 * n - 1))
     size = [1] * (2 * n - 1)
     Z = np.empty((n - 1, 4))
+    pairs = np.empty((n - 1, 2), dtype=np.intp)
     for i, (x, y, dist) in enumerate(merges.tolist()):
-        a, b = sorted((_root(parent, int(x)), _root(parent, int(y))))
+        pairs[i] = _root(parent, int(x)), _root(parent, int(y))
+        a, b = sorted(pairs[i].tolist())
         parent[a] = parent[b] = n + i
         size[n + i] = size[a] + size[b]
         Z[i] = a, b, dist, size[n + i]
-    return Z
+    return Z, pairs
 
 
 def _root(parent, node):
@@ -334,11 +354,15 @@ def _graph_tree(X, edges, linkage, metric):
     """
     n = len(X)
     keys, join, height = _graph_rules(X, edges, linkage, metric)
+    # scikit-learn's ward_tree compares (key, a, b) tuples; its linkage_tree compares
+    # the keys alone, so equal keys leave its heap in an order only the same heap
+    # operations, in the same order, reproduce.
+    entry = tuple if linkage == "ward" else _Link
     near = [{} for _ in range(2 * n - 1)]  # cluster -> {linked cluster: heap key}
     heap = []
     for (a, b), key in zip(edges.tolist(), keys.tolist(), strict=True):
         near[a][b] = near[b][a] = key
-        heap.append((key, a, b))
+        heap.append(entry((key, a, b)))
     heapq.heapify(heap)
     alive = [True] * n + [False] * (n - 1)
     size = [1] * n + [0] * (n - 1)
@@ -353,19 +377,48 @@ def _graph_tree(X, edges, linkage, metric):
         Z[k - n] = b, a, height(key), size[k]
         near[k] = join(k, a, b, near[a], near[b], size)
         near[a] = near[b] = None
-        for c, key in near[k].items():
+        for c, key in sorted(near[k].items()):  # scikit-learn's map is sorted
             near[c].pop(a, None)
             near[c].pop(b, None)
             near[c][k] = key
-            heapq.heappush(heap, (key, k, c))
+            heapq.heappush(heap, entry((key, k, c)))
     return Z
+
+
+class _Link(tuple):
+    """A heap entry (key, a, b) ordered by its key alone, as scikit-learn's WeightedEdge."""
+
+    __slots__ = ()
+
+    def __lt__(self, other):
+        return self[0] < other[0]
+
+
+def _graph_spanning_tree(X, edges, metric):
+    """Single linkage over the graph as scikit-learn's ``_single_linkage_tree``: scipy's
+    minimum spanning tree of the graph, its edges by length; as ``_relabel`` returns."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    n = len(X)
+    lengths = _edge_lengths(X, edges[:, 0], edges[:, 1], metric)
+    # scipy drops zero-length edges from the graph: make them tiny, then 0 again.
+    tiny = np.finfo(np.float64).eps
+    both = np.concatenate([edges, edges[:, ::-1]])
+    weights = np.where(
+        np.concatenate([lengths, lengths]) == 0, tiny, np.concatenate([lengths, lengths])
+    )
+    graph = sparse.csr_matrix((weights, (both[:, 0], both[:, 1])), shape=(n, n))
+    tree = minimum_spanning_tree(graph).tocoo()
+    heights = np.where(tree.data == tiny, 0.0, tree.data)
+    return _relabel(np.column_stack([tree.row, tree.col, heights]), n)
 
 
 def _graph_rules(X, edges, linkage, metric):
     """Heap keys of the links, how to link a merged cluster, and key -> merge height."""
     if linkage == "ward":
         return _ward_rules(X, edges)
-    combine = {"single": min, "complete": max}.get(linkage)
+    combine = max if linkage == "complete" else None
 
     def join(k, a, b, near_a, near_b, size):
         linked = {c: d for c, d in near_a.items() if c != b}
@@ -483,7 +536,7 @@ def _witness(X, metric, linkage, part_a, part_b):
     return pair
 
 
-def _cut_step(Z, n, n_clusters, distance_threshold):
+def _cut_step(Z, children, n, n_clusters, distance_threshold, early=False):
     if distance_threshold is None:
         found, threshold = n_clusters, _height_between(Z[:, 2], n - n_clusters)
         message = f"Cut the tree into {found} cluster{'s' if found > 1 else ''}"
@@ -497,7 +550,7 @@ def _cut_step(Z, n, n_clusters, distance_threshold):
     return Step(
         n - 1,
         "cut",
-        _cut(Z, n, found),
+        (_heads if early else _cut)(children, n, found),
         message,
         linkage=Z,
         n_clusters_found=found,
@@ -514,10 +567,11 @@ def _height_between(heights, n_kept):
     return float(below + above) / 2
 
 
-def _cut(Z, n, n_clusters):
+def _cut(children, n, n_clusters):
     """The clusters left after undoing the last ``n_clusters - 1`` merges, numbered as
-    scikit-learn's ``_hc_cut`` numbers them (the order of its heap of nodes)."""
-    children = Z[:, :2].astype(np.intp).tolist()
+    scikit-learn's ``_hc_cut`` numbers them (the order of its heap of nodes, so the
+    order of each merged pair, as in its ``children_``, counts)."""
+    children = np.asarray(children).astype(np.intp).tolist()
     nodes = [-(2 * n - 2)]
     for _ in range(n_clusters - 1):
         left, right = children[-nodes[0] - n]
@@ -527,6 +581,18 @@ def _cut(Z, n, n_clusters):
     for label, node in enumerate(nodes):
         labels[_leaves(children, -node, n)] = label
     return labels
+
+
+def _heads(children, n, n_clusters):
+    """The clusters after the first ``n - n_clusters`` merges, numbered in the order of
+    their top nodes' ids, as scikit-learn numbers them when it stops merging early."""
+    parent = np.arange(2 * n - 1)
+    for i, pair in enumerate(np.asarray(children[: n - n_clusters], dtype=np.intp)):
+        parent[pair] = n + i
+    heads = np.arange(n)
+    while np.any(parent[heads] != heads):
+        heads = parent[heads]
+    return np.searchsorted(np.unique(heads), heads)
 
 
 def _leaves(children, node, n):

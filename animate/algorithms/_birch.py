@@ -41,7 +41,9 @@ _MAX_MERGE_STEPS = 12
     estimator=Estimator("sklearn.cluster.Birch", {"compute_labels": ANY}),
     constraints={
         "threshold": Interval(Real, 0, None, closed="neither"),
-        "branching_factor": Interval(Integral, 1, None, closed="neither"),
+        # Every node sets aside branching_factor + 1 rows: a bound keeps a typo from
+        # exhausting memory.
+        "branching_factor": Interval(Integral, 1, 10_000, closed="neither"),
         "n_clusters": [NONE, Interval(Integral, 1, None)],
     },
     fields=("subcluster_centers", "subcluster_labels"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 
@@ -52,22 +53,22 @@ def check_bool(name, value):
 
 def check_random_state(random_state):
     """A ``numpy.random.RandomState`` as scikit-learn's ``check_random_state`` makes it."""
-    if random_state is None or (
-        isinstance(random_state, Integral) and not isinstance(random_state, bool)
-    ):
-        return np.random.RandomState(random_state)
+    from animate.algorithms.registry import RANDOM_STATE
+
     if isinstance(random_state, np.random.RandomState):
         return random_state
-    raise UserError(f"random_state must be a whole number or None, got {random_state!r}")
+    if RANDOM_STATE.test(random_state):
+        return np.random.RandomState(random_state)
+    raise UserError(f"random_state must be {RANDOM_STATE}, got {random_state!r}")
 
 
 def check_array(name, value, shape):
     """``value`` as a finite float64 array of ``shape`` (None in ``shape`` = any length)."""
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must be an array of numbers") from None
-    expected = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+    from animate.datasets import as_numbers
+
+    array = as_numbers(value, name, f"{name} must be an array of numbers")
+    parts = ["any" if s is None else str(s) for s in shape]
+    expected = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
     if array.ndim != len(shape) or any(
         s is not None and s != a for s, a in zip(shape, array.shape)
     ):
@@ -75,6 +76,25 @@ def check_array(name, value, shape):
     if not np.isfinite(array).all():
         raise UserError(f"{name} has a missing or infinite value; give finite numbers")
     return array
+
+
+def check_sample_weight(sample_weight, n_samples, non_negative):
+    """``sample_weight`` as n_samples finite float64 weights, all 1 when None.
+
+    With ``non_negative`` (weights that average points), none may be negative
+    and not all may be 0.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weights = check_array("sample_weight", sample_weight, (n_samples,))
+    if non_negative and np.any(weights < 0):
+        raise UserError(
+            f"sample_weight must not be negative, got {weights.min():g}; give each "
+            "point's weight, 0 or more"
+        )
+    if non_negative and not np.any(weights):
+        raise UserError("sample_weight is 0 for every point; give some points a positive weight")
+    return weights
 
 
 def check_n_clusters(name, value, n_samples):
@@ -99,7 +119,7 @@ def available_memory():
 
     Linux: MemAvailable; Windows: the available physical memory; macOS and
     other Unixes: the physical memory. :data:`FALLBACK_MEMORY` (2 GiB) when
-    none of these answers.
+    none of these answers. Lowered to what a container or ulimit -v allows.
     """
     for probe in (_meminfo, _windows, _sysconf):
         try:
@@ -107,8 +127,28 @@ def available_memory():
         except (OSError, ValueError, AttributeError):
             continue
         if found:
-            return found
-    return FALLBACK_MEMORY
+            return min(found, _limit())
+    return min(FALLBACK_MEMORY, _limit())
+
+
+def _limit():
+    """What a cgroup (container) limit or an address-space limit (ulimit -v) leaves."""
+    candidates = [float("inf")]
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+        if limit != "max":
+            candidates.append(max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return min(candidates)
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        candidates.append(soft)
+    return min(candidates)
 
 
 def _meminfo():

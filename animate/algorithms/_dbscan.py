@@ -17,8 +17,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from animate.algorithms._checks import available_memory
-from animate.algorithms.registry import ANY, NONE, Estimator, Interval, Kind, algorithm
+from animate.algorithms._checks import available_memory, check_sample_weight
+from animate.algorithms.registry import (
+    ANY,
+    ARRAY,
+    NONE,
+    Estimator,
+    Interval,
+    Kind,
+    Options,
+    algorithm,
+)
 from animate.errors import UserError
 from animate.trace import Step
 
@@ -79,18 +88,20 @@ class _Event(NamedTuple):
     constraints={
         "eps": Interval(Real, 0, None, closed="right"),
         "min_samples": Interval(Integral, 1, None),
-        "metric": _METRIC,
+        "metric": [_METRIC, Options("precomputed")],
         "p": [NONE, Interval(Real, 0, None, closed="right")],
+        "sample_weight": [NONE, ARRAY],
     },
     fields=("core",),
 )
-def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
+def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None, sample_weight=None):
     """DBSCAN, yielding a Step as each cluster grows from its core points.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        The points to cluster.
+    X : ndarray of shape (n_samples, n_features) or (n_samples, n_samples)
+        The points to cluster, or with ``metric="precomputed"`` the distances
+        between them (row i: from point i to every point).
     eps : float, default=0.5
         Radius of a point's neighbourhood: points at most ``eps`` apart are
         neighbours.
@@ -102,11 +113,16 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
         How distance is measured: "euclidean", "manhattan", "chebyshev",
         "minkowski" (with ``p``), "cosine", or any other name scikit-learn's
         DBSCAN takes for data points ("haversine" needs two columns, latitude
-        and longitude in radians).
+        and longitude in radians); "precomputed" when X holds the distances.
     p : float, optional
         Power of the "minkowski" metric, > 0; None means 2. Ignored by the
         other metrics, as in scikit-learn (which, unlike us, fails with
         ``metric="minkowski", p=None``). For p = infinity use "chebyshev".
+    sample_weight : array of shape (n_samples,) or None, default=None
+        How much each point counts towards its neighbours' ``min_samples``
+        (None: 1 each): a point of weight ``min_samples`` is a core point on
+        its own, a negative weight keeps its neighbours from being core. As
+        scikit-learn's ``fit(X, sample_weight=...)``.
 
     Yields
     ------
@@ -137,10 +153,16 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
         found (each cluster is one pass of scikit-learn's outer loop; step
         ``iteration`` counts clusters started so far); ``converged``: True.
     """
-    metric, p = _check_metric(metric, p, X.shape[1])
+    metric, p = _check_metric(metric, p, X)
+    weights = None if sample_weight is None else check_sample_weight(sample_weight, len(X), False)
     neighbourhoods = _neighbourhoods(X, eps, metric, p)
     n_neighbors = np.fromiter(map(len, neighbourhoods), dtype=np.int64, count=len(X))
-    core = n_neighbors >= min_samples
+    # What min_samples is compared with: the count, or the weight, of each neighbourhood
+    # (summed as scikit-learn sums it, so that ties fall the same way).
+    within = (
+        n_neighbors if weights is None else np.array([np.sum(weights[n]) for n in neighbourhoods])
+    )
+    core = within >= min_samples
     fields = {"core": core, "n_neighbors": n_neighbors, "eps": eps}
     labels = np.full(len(X), -1, dtype=np.intp)
     idle = {"visited": -1, "frontier": _NONE, "cluster": -1, "explored": _NONE, **fields}
@@ -149,7 +171,7 @@ def dbscan(X, *, eps=0.5, min_samples=5, metric="euclidean", p=None):
     yield Step(0, "init", labels, census, noise=nobody, **idle)
 
     grow = _per_point_events if len(X) <= _PER_POINT_MAX else _wave_events
-    events = list(grow(neighbourhoods, core, n_neighbors, min_samples))
+    events = list(grow(neighbourhoods, core, within, min_samples))
     yield from _expand_steps(events, labels, fields)
 
     n_clusters = int(labels.max()) + 1
@@ -301,18 +323,26 @@ def _expand_steps(events, labels, fields):
         yield Step(last.iteration, last.phase, labels, message, **state, **fields)
 
 
-def _check_metric(metric, p, n_features):
+def _check_metric(metric, p, X):
     if metric == "minkowski" and p is None:
         p = 2.0
-    if metric == "haversine" and n_features != 2:
+    if metric == "precomputed" and (X.shape[0] != X.shape[1] or np.any(X < 0)):
+        raise UserError(
+            f"with metric='precomputed', X must be the square matrix of distances "
+            f"between the points, none negative, got shape {X.shape}; pass "
+            "pairwise_distances(X) or choose another metric"
+        )
+    if metric == "haversine" and X.shape[1] != 2:
         raise UserError(
             f"metric='haversine' needs exactly 2 columns (latitude and longitude "
-            f"in radians), got {n_features}; choose another metric"
+            f"in radians), got {X.shape[1]}; choose another metric"
         )
     return metric, p
 
 
 def _points(count, noun="point"):
+    if isinstance(count, float):  # a weighted neighbourhood
+        return f"a weight of {count:g}"
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 

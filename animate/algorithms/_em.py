@@ -1,4 +1,4 @@
-"""EM for Gaussian mixtures, step by step, as ``sklearn.mixture.GaussianMixture(n_init=1)``."""
+"""EM for Gaussian mixtures, step by step, as ``sklearn.mixture.GaussianMixture``."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ _COLLAPSED = (
     order=20,
     estimator=Estimator(
         "sklearn.mixture.GaussianMixture",
-        {"n_init": (1,), "warm_start": (False,), "verbose": ANY, "verbose_interval": ANY},
+        {"warm_start": (False,), "verbose": ANY, "verbose_interval": ANY},
     ),
     constraints={
         "n_components": Interval(Integral, 1, "n_samples"),
@@ -56,8 +56,12 @@ _COLLAPSED = (
         "means_init": [NONE, ARRAY],
         "precisions_init": [NONE, ARRAY],
         "random_state": RANDOM_STATE,
+        # Every run's steps are kept (one resp matrix each): a hundred runs is plenty.
+        "n_init": Interval(Integral, 1, 100),
     },
     fields=("means", "covariances", "weights", "resp", "lower_bound", "centers"),
+    restarts="n_init",
+    score="lower_bound",
 )
 def em(
     X,
@@ -72,6 +76,7 @@ def em(
     means_init=None,
     precisions_init=None,
     random_state=0,
+    n_init=1,
 ):
     """Expectation maximisation for a mixture of Gaussians, yielding a Step after every half-step.
 
@@ -107,6 +112,10 @@ def em(
     random_state : int or None, default=0
         Seed of the initialisation; scikit-learn's default is None (a new seed
         every call), ours is 0 so the same call draws the same GIF.
+    n_init : int, default=1
+        How many initialisations to run, one after the other from the same
+        random generator, as scikit-learn; the answer is the run with the
+        highest final lower bound (the first of equals). At most 100.
 
     Yields
     ------
@@ -122,23 +131,49 @@ def em(
         Labels are each point's most likely Gaussian. At "init", ``resp`` is what
         the starting Gaussians were fitted to (all zero when all three ``*_init``
         are given) and points without any responsibility are labelled -1.
+        Every step has ``run``, which initialisation it belongs to (from 0).
 
     Returns
     -------
     dict
-        ``n_iter`` and ``converged``, as scikit-learn's ``n_iter_`` and ``converged_``.
+        ``n_iter`` and ``converged`` of the best run, as scikit-learn's ``n_iter_``
+        and ``converged_``; ``best_run`` and ``runs`` (each run's ``(n_iter, converged)``).
     """
     given = _check_given(
         weights_init, means_init, precisions_init, covariance_type, n_components, X.shape[1]
     )
     rng = check_random_state(random_state)
+    runs, best = [], None
+    for run in range(n_init):
+        result = yield from _run(
+            X, n_components, covariance_type, tol, reg_covar, max_iter, init_params, given, rng, run
+        )
+        runs.append(result)
+        # scikit-learn keeps the first run with the highest bound.
+        if best is None or result["lower_bound"] > runs[best]["lower_bound"]:
+            best = run
+    return {
+        "n_iter": runs[best]["n_iter"],
+        "converged": runs[best]["converged"],
+        "best_run": best,
+        "runs": [(r["n_iter"], r["converged"]) for r in runs],
+    }
+
+
+def _run(X, n_components, covariance_type, tol, reg_covar, max_iter, init_params, given, rng, run):
+    """One EM run from one initialisation: its Steps; returns n_iter, converged, lower_bound."""
+
+    def step(iteration, phase, labels, message, model, resp, lower_bound):
+        # ``centers`` too: the field every algorithm with centres names them by (sweeps draw it).
+        fields = {**model, "centers": model["means"], "resp": resp, "lower_bound": lower_bound}
+        return Step(iteration, phase, labels, message, **fields, run=run)
 
     model, precisions_chol, resp = _initialize(
         X, n_components, covariance_type, reg_covar, init_params, given, rng
     )
     labels = np.where(resp.any(axis=1), resp.argmax(axis=1), -1)
     message = _init_text(init_params, given, n_components)
-    yield _step(0, "init", labels, message, model, resp, None)
+    yield step(0, "init", labels, message, model, resp, None)
     lower_bound, converged = -np.inf, False
     for iteration in range(1, max_iter + 1):
         previous = lower_bound
@@ -148,12 +183,12 @@ def em(
             f"E-step: each point's responsibilities under the current Gaussians "
             f"(lower bound {lower_bound:.4f})"
         )
-        yield _step(iteration, "e-step", labels, message, model, resp, lower_bound)
+        yield step(iteration, "e-step", labels, message, model, resp, lower_bound)
         model, precisions_chol = _m_step(X, resp, reg_covar, covariance_type)
         # The bound belongs to the Gaussians before this M-step, as in scikit-learn.
         converged = abs(lower_bound - previous) < tol
         message = _m_step_text(converged, tol)
-        yield _step(iteration, "m-step", labels, message, model, resp, lower_bound)
+        yield step(iteration, "m-step", labels, message, model, resp, lower_bound)
         if converged:
             break
     # As scikit-learn: one more E-step, so that the labels are predict()'s for the final Gaussians.
@@ -164,16 +199,10 @@ def em(
         else f"Stopped at max_iter={max_iter} before converging"
     )
     message = f"{reason}: each point's final responsibilities (lower bound {lower_bound:.4f})"
-    yield _step(
+    yield step(
         iteration, "e-step", log_resp.argmax(axis=1), message, model, np.exp(log_resp), lower_bound
     )
-    return {"n_iter": iteration, "converged": converged}
-
-
-def _step(iteration, phase, labels, message, model, resp, lower_bound):
-    # ``centers`` too: the field every algorithm with centres names them by (sweeps draw it).
-    fields = {**model, "centers": model["means"], "resp": resp, "lower_bound": lower_bound}
-    return Step(iteration, phase, labels, message, **fields)
+    return {"n_iter": iteration, "converged": converged, "lower_bound": lower_bound}
 
 
 def _initialize(X, n_components, covariance_type, reg_covar, init_params, given, rng):
@@ -344,6 +373,9 @@ def _check_given(weights, means, precisions, covariance_type, n_components, n_fe
 
 
 def _check_weights(weights, n_components):
+    # scikit-learn keeps float32 weights as they are: their sum, in float32, may miss 1
+    # by a few 1e-8, so it allows 1e-6 for them.
+    single = isinstance(weights, np.ndarray) and weights.dtype == np.float32
     weights = check_array("weights_init", weights, (n_components,))
     if np.any(weights < 0.0) or np.any(weights > 1.0):
         raise UserError(
@@ -351,9 +383,13 @@ def _check_weights(weights, n_components):
             f"{weights.min():g} to {weights.max():g}; give each Gaussian's share "
             f"of the points"
         )
-    if abs(1.0 - weights.sum()) > 1e-8:
+    if single:
+        weights = weights.astype(np.float32)
+    total, allowed = float(weights.sum()), 1e-6 if single else 1e-8
+    if abs(1.0 - total) > allowed:
         raise UserError(
-            f"weights_init must sum to 1, got {weights.sum():.6g}; divide them by their sum"
+            f"weights_init must sum to 1 (give or take {allowed:g}), got {total!r}; "
+            "divide them by their sum"
         )
     return weights
 

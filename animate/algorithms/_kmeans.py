@@ -6,17 +6,19 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms._checks import check_array, check_random_state
+from animate.algorithms._checks import check_array, check_random_state, check_sample_weight
 from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
+    NONE,
     RANDOM_STATE,
     Estimator,
     Interval,
     Options,
     algorithm,
 )
+from animate.errors import UserError
 from animate.trace import Step
 
 
@@ -36,13 +38,22 @@ from animate.trace import Step
         "max_iter": Interval(Integral, 1, None),
         "tol": Interval(Real, 0, None),
         "random_state": RANDOM_STATE,
+        "sample_weight": [NONE, ARRAY],
     },
     fields=("centers", "inertia"),
     restarts="n_init",
     score="inertia",
 )
 def kmeans(
-    X, n_clusters=8, *, init="k-means++", n_init="auto", max_iter=300, tol=1e-4, random_state=0
+    X,
+    n_clusters=8,
+    *,
+    init="k-means++",
+    n_init="auto",
+    max_iter=300,
+    tol=1e-4,
+    random_state=0,
+    sample_weight=None,
 ):
     """Lloyd's k-means, yielding a Step after the initialisation and after every half-iteration.
 
@@ -66,14 +77,18 @@ def kmeans(
     random_state : int or None, default=0
         Seed of the initialisation; scikit-learn's default is None (a new seed
         every call), ours is 0 so the same call draws the same GIF.
+    sample_weight : array of shape (n_samples,) or None, default=None
+        How much each point counts (not negative; None: 1 each): a centre moves
+        to the weighted mean of its points, k-means++ and "random" pick heavy
+        points more often, and the inertia is weighted. As scikit-learn's
+        ``fit(X, sample_weight=...)``; drawn as point size.
 
     Yields
     ------
     Step
         Phases "init", then "assign" and "update" per iteration; fields
-        ``centers`` (k, d), ``inertia`` (None before the first assignment),
-        ``run`` (which initialisation, from 0) and ``relocated`` (the empty
-        clusters whose centre this update moved to a far point; empty otherwise).
+        ``centers`` (k, d), ``inertia`` (None before the first assignment) and
+        ``run`` (which initialisation, from 0).
 
     Returns
     -------
@@ -86,6 +101,7 @@ def kmeans(
     if n_init == "auto":
         n_init = 10 if isinstance(init, str) and init == "random" else 1
     rng = check_random_state(random_state)
+    weights = check_sample_weight(sample_weight, len(X), non_negative=True)
 
     # scikit-learn centres the data for accurate distances; so do we, for parity.
     mean = X.mean(axis=0)
@@ -93,8 +109,10 @@ def kmeans(
     scaled_tol = float(np.mean(np.var(X, axis=0)) * tol) if tol else 0.0
     runs, best = [], None
     for run in range(n_init):
-        start = _initial_centers(Xc, n_clusters, init, mean, rng)
-        result = yield from _lloyd(Xc, start, mean, max_iter, scaled_tol, run, _init_text(init))
+        start = _initial_centers(Xc, n_clusters, init, mean, rng, weights)
+        result = yield from _lloyd(
+            Xc, weights, start, mean, max_iter, scaled_tol, run, _init_text(init)
+        )
         runs.append(result)
         labels, inertia = result["labels"], result["inertia"]
         if best is None or (
@@ -109,10 +127,10 @@ def kmeans(
     }
 
 
-def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
+def _lloyd(Xc, weights, centers, mean, max_iter, tol, run, how):
     def snapshot(iteration, phase, labels, message, centers, relocated=()):
         # The data is centred for accuracy; snapshots show the centres in place.
-        inertia = None if phase == "init" else _inertia(Xc, centers, labels)
+        inertia = None if phase == "init" else _inertia(Xc, weights, centers, labels)
         return Step(
             iteration,
             phase,
@@ -136,10 +154,11 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
             if strict
             else f"Assign: each point joins its nearest centre ({changed} points moved)"
         )
-        yield snapshot(iteration, "assign", labels, message, centers)
+        step = snapshot(iteration, "assign", labels, message, centers)
+        yield step
         if strict:
             break
-        new_centers, relocated = _means(Xc, centers, labels)
+        new_centers, relocated = _means(Xc, weights, centers, labels)
         shift = float(((new_centers - centers) ** 2).sum())
         centers = new_centers
         converged = shift <= tol
@@ -153,13 +172,10 @@ def _lloyd(Xc, centers, mean, max_iter, tol, run, how):
         labels = _nearest(Xc, centers)
         reason = "Converged" if converged else f"Stopped after max_iter={max_iter} iterations"
         message = f"{reason}: each point joins its nearest final centre"
-        yield snapshot(iteration, "assign", labels, message, centers)
-    return {
-        "labels": labels,
-        "inertia": _inertia(Xc, centers, labels),
-        "n_iter": iteration,
-        "converged": converged,
-    }
+        step = snapshot(iteration, "assign", labels, message, centers)
+        yield step
+    # The last step's inertia is the run's: the final centres with the final labels.
+    return {"labels": labels, "inertia": step.inertia, "n_iter": iteration, "converged": converged}
 
 
 def _nearest(Xc, centers):
@@ -168,16 +184,18 @@ def _nearest(Xc, centers):
     return np.argmin(distances, axis=1)
 
 
-def _means(Xc, centers_old, labels):
+def _means(Xc, weights, centers_old, labels):
+    """scikit-learn's update: weighted sums per cluster (added in point order, as its loop
+    adds them), empty clusters relocated, then every sum divided by its cluster's weight.
+    Returns the new centres and the clusters relocated."""
     n_clusters = len(centers_old)
-    sums = np.zeros_like(centers_old)
-    np.add.at(sums, labels, Xc)
-    counts = np.bincount(labels, minlength=n_clusters).astype(float)
-    empty = np.flatnonzero(counts == 0)
-    relocated = _relocate_empty(Xc, centers_old, labels, sums, counts, empty) if len(empty) else []
-    filled = counts > 0
-    sums[filled] *= (1.0 / counts[filled])[:, None]
-    return sums, relocated
+    sums = np.column_stack(
+        [np.bincount(labels, weights=column * weights, minlength=n_clusters) for column in Xc.T]
+    )
+    totals = np.bincount(labels, weights=weights, minlength=n_clusters)
+    empty = np.flatnonzero(totals == 0)
+    relocated = _relocate_empty(Xc, weights, centers_old, labels, sums, totals, empty)
+    return _average(sums, totals), relocated
 
 
 def _update_text(converged, n_relocated):
@@ -186,7 +204,7 @@ def _update_text(converged, n_relocated):
         which = (
             "the empty cluster's centre jumps"
             if n_relocated == 1
-            else (f"the {n_relocated} empty clusters' centres jump")
+            else f"the {n_relocated} empty clusters' centres jump"
         )
         return (
             f"Update: {which} to the point farthest from its centre; "
@@ -197,32 +215,53 @@ def _update_text(converged, n_relocated):
     return "Update: each centre moves to the mean of its points"
 
 
-def _relocate_empty(Xc, centers_old, labels, sums, counts, empty):
-    """Give each empty cluster one of the points farthest from their centre, as
-    scikit-learn does; returns the clusters relocated."""
+def _relocate_empty(Xc, weights, centers_old, labels, sums, totals, empty):
+    """As scikit-learn: each empty cluster takes one of the points farthest from their
+    centre. Returns the clusters relocated (none when every point sits on its centre:
+    then no point can be spared, and :func:`_average` parks the empty ones)."""
+    if len(empty) == 0:
+        return []
     distances = ((Xc - centers_old[labels]) ** 2).sum(axis=1)
     if distances.max() == 0:
         return []
     far = np.argpartition(distances, -len(empty))[: -len(empty) - 1 : -1]
     for cluster, point in zip(empty, far):
-        sums[labels[point]] -= Xc[point]
-        sums[cluster] = Xc[point]
-        counts[cluster] = 1
-        counts[labels[point]] -= 1
+        sums[labels[point]] -= Xc[point] * weights[point]
+        sums[cluster] = Xc[point] * weights[point]
+        totals[cluster] = weights[point]
+        totals[labels[point]] -= weights[point]
     return list(empty)
 
 
-def _inertia(Xc, centers, labels):
-    return float(((Xc - centers[labels]) ** 2).sum())
+def _average(sums, totals):
+    """scikit-learn's ``_average_centers``: a cluster still empty is parked on the heaviest
+    one. Its loop divides the sums in cluster order, so an empty cluster numbered before
+    the heaviest copies that cluster's sum, not yet its mean: so do we, for the same run."""
+    heaviest = int(np.argmax(totals))
+    heaviest_sum = sums[heaviest].copy()
+    filled = totals > 0
+    sums[filled] *= (1.0 / totals[filled])[:, None]
+    for cluster in np.flatnonzero(~filled):
+        sums[cluster] = heaviest_sum if cluster < heaviest else sums[heaviest]
+    return sums
 
 
-def _initial_centers(Xc, n_clusters, init, mean, rng):
+def _inertia(Xc, weights, centers, labels):
+    return float(((Xc - centers[labels]) ** 2).sum(axis=1) @ weights)
+
+
+def _initial_centers(Xc, n_clusters, init, mean, rng, weights):
     if isinstance(init, np.ndarray):
         return init - mean
     if init == "random":
-        uniform = np.full(len(Xc), 1.0 / len(Xc))
-        return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=uniform)]
-    return Xc[seed_indices(Xc, n_clusters, rng)]
+        if np.count_nonzero(weights) < n_clusters:
+            raise UserError(
+                f"init='random' picks {n_clusters} distinct points with positive "
+                f"sample_weight, but only {np.count_nonzero(weights)} have one; "
+                "give more points weight or use init='k-means++'"
+            )
+        return Xc[rng.choice(len(Xc), size=n_clusters, replace=False, p=weights / weights.sum())]
+    return Xc[seed_indices(Xc, n_clusters, rng, sample_weight=weights)]
 
 
 def _same_clustering(a, b):

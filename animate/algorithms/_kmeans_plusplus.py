@@ -39,17 +39,18 @@ class Choice(NamedTuple):
     potential: float
 
 
-def greedy_seeding(X, n_clusters, rng, n_local_trials=None):
+def greedy_seeding(X, n_clusters, rng, n_local_trials=None, sample_weight=None):
     """Yield a :class:`Choice` per centre, drawing scikit-learn's random numbers.
 
-    The expressions follow scikit-learn's ``_kmeans_plusplus`` with unit sample
-    weights (norms by ``einsum``, potentials by matrix products, the same
-    ``searchsorted`` and clip), so rounding and ties fall the same way.
+    The expressions follow scikit-learn's ``_kmeans_plusplus`` (norms by
+    ``einsum``, potentials by matrix products with the sample weights, all 1
+    when None, the same ``searchsorted`` and clip), so rounding and ties fall
+    the same way.
     """
     n_samples = len(X)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
-    ones = np.ones(n_samples)
+    ones = np.ones(n_samples) if sample_weight is None else sample_weight
     norms = np.einsum("ij,ij->i", X, X)
     uniform = ones / ones.sum()
     first = rng.choice(n_samples, p=uniform)
@@ -62,7 +63,7 @@ def greedy_seeding(X, n_clusters, rng, n_local_trials=None):
     )
     for c in range(1, n_clusters):
         # When every point sits on a centre (k above the distinct points) all draws are 0.
-        weights = closest / potential if potential[0] > 0 else np.zeros(n_samples)
+        weights = ones * closest / potential if potential[0] > 0 else np.zeros(n_samples)
         draws = rng.uniform(size=n_local_trials) * potential
         trials = np.searchsorted(np.cumsum(ones * closest), draws)
         # Rounding can put a draw past the last cumulative sum, as scikit-learn notes.
@@ -84,9 +85,10 @@ def greedy_seeding(X, n_clusters, rng, n_local_trials=None):
         )
 
 
-def seed_indices(X, n_clusters, rng):
+def seed_indices(X, n_clusters, rng, sample_weight=None):
     """The rows of X that k-means++ picks as starting centres (scikit-learn's ``indices``)."""
-    return np.array([choice.index for choice in greedy_seeding(X, n_clusters, rng)])
+    choices = greedy_seeding(X, n_clusters, rng, sample_weight=sample_weight)
+    return np.array([choice.index for choice in choices])
 
 
 def _squared_distances(A, B, B_norms):
@@ -105,7 +107,8 @@ def _squared_distances(A, B, B_norms):
     order=12,
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
-        "n_local_trials": [NONE, Interval(Integral, 1, None)],
+        # Each trial is a row of n distances: a bound keeps a typo from exhausting memory.
+        "n_local_trials": [NONE, Interval(Integral, 1, 10_000)],
         "random_state": RANDOM_STATE,
     },
     fields=("centers", "indices"),

@@ -32,6 +32,9 @@ from animate.trace import Step
 _CHUNK = 2**22
 # Up to this many windows, every step says which points are inside one.
 _FEW_WINDOWS = 12
+# Most (window, point) pairs one step looks at, and most (point, neighbour) pairs the
+# bandwidth estimate compares: about a second each.
+_MAX_PAIRS = 2 * 10**7
 
 
 @algorithm(
@@ -42,7 +45,8 @@ _FEW_WINDOWS = 12
     order=30,
     estimator=Estimator("sklearn.cluster.MeanShift", {"n_jobs": ANY}),
     constraints={
-        "bandwidth": [NONE, Interval(Real, 0, None, closed="neither")],
+        # Squared distances to the window's edge must be numbers: bandwidth**2 < 1e300.
+        "bandwidth": [NONE, Interval(Real, 0, 1e150, closed="neither")],
         "seeds": [NONE, ARRAY],
         "bin_seeding": BOOLEAN,
         "min_bin_freq": Interval(Integral, 1, None),
@@ -109,7 +113,7 @@ def meanshift(
         ran) and ``converged`` (every window stopped before ``max_iter``).
     """
     n_features = X.shape[1]
-    bandwidth = _check_bandwidth(X, bandwidth)
+    bandwidth = _check_bandwidth(X, bandwidth, bin_seeding, kernel)
     seeds = _check_seeds(seeds, n_features)
     if seeds is not None:
         where = "at the given seed" if len(seeds) == 1 else "at the given seeds"
@@ -117,6 +121,7 @@ def meanshift(
         seeds, where = _bin_seeds(X, bandwidth, min_bin_freq), "on the occupied grid cells"
     else:
         seeds, where = X, "on every data point"
+    _check_work(X, seeds, bandwidth, kernel)
 
     look = _looker(X, bandwidth, kernel)
     state = yield from _climb(X, seeds, look, bandwidth, max_iter, kernel, where)
@@ -347,7 +352,13 @@ def _nearest_mode(X, centers, bandwidth, cluster_all):
 def _bin_seeds(X, bandwidth, min_bin_freq):
     """scikit-learn's ``get_bin_seeds``: one seed per grid cell holding min_bin_freq points."""
     # + 0.0 turns -0.0 into 0.0: scikit-learn's dict of tuples counts them as one cell.
-    cells = np.round(X / bandwidth) + 0.0
+    with np.errstate(over="ignore"):
+        cells = np.round(X / bandwidth) + 0.0
+    if not np.all(np.abs(cells) < np.finfo(np.float32).max):
+        raise UserError(
+            f"bin_seeding with bandwidth={float(bandwidth):.3g} makes more grid cells than "
+            "numbers can count; give a bandwidth nearer the spread of the data"
+        )
     cells, first, sizes = np.unique(cells, axis=0, return_index=True, return_counts=True)
     order = np.argsort(first)  # first seen first, the order of scikit-learn's dict
     kept = cells[order][sizes[order] >= min_bin_freq]
@@ -359,20 +370,56 @@ def _bin_seeds(X, bandwidth, min_bin_freq):
         )
     if len(kept) == len(X):
         return X  # binning separated every point, so scikit-learn seeds on the data
-    # float32 times the bandwidth as given: scikit-learn's arithmetic, to the bit.
-    return kept.astype(np.float32) * bandwidth
+    # float32 times the bandwidth as given: scikit-learn's arithmetic, to the bit; in
+    # float64 where a bandwidth beyond float32's range (3.4e38) makes that overflow.
+    with np.errstate(over="ignore", invalid="ignore"):
+        seeds = kept.astype(np.float32) * bandwidth
+    return seeds if np.isfinite(seeds).all() else kept * float(bandwidth)
 
 
-def _check_bandwidth(X, bandwidth):
-    """The bandwidth, estimated if None; a given one keeps its type (see ``_bin_seeds``)."""
-    if bandwidth is None:
-        bandwidth = _estimate_bandwidth(X, 0.3, None, check_random_state(0))
-        if bandwidth == 0:
-            raise UserError(
-                "the estimated bandwidth is 0 because most points are repeated; "
-                "give a positive bandwidth"
-            )
+def _check_bandwidth(X, bandwidth, bin_seeding, kernel):
+    """The bandwidth, estimated if None; a given one keeps its type (see ``_bin_seeds``).
+
+    An estimate of 0 (each point's nearest 30% of the data are copies of it) is
+    used as scikit-learn uses it: windows then hold only copies of a point.
+    """
+    if bandwidth is not None:
+        return bandwidth
+    n_neighbors = max(1, int(len(X) * 0.3))
+    if len(X) * n_neighbors > _MAX_PAIRS:
+        raise UserError(
+            f"estimating the bandwidth of {len(X)} points compares each with its "
+            f"{n_neighbors} nearest, over the {_MAX_PAIRS:,} pairs mean shift allows; "
+            "give a bandwidth, e.g. estimate_bandwidth(X, n_samples=5000)"
+        )
+    bandwidth = _estimate_bandwidth(X, 0.3, None, check_random_state(0))
+    if bandwidth == 0 and (bin_seeding or kernel == "gaussian"):
+        what = "bin_seeding" if bin_seeding else "kernel='gaussian'"
+        raise UserError(
+            f"the estimated bandwidth is 0 (the nearest 30% of the points to each point "
+            f"are copies of it) and {what} needs a positive one; give a bandwidth"
+        )
     return bandwidth
+
+
+def _check_work(X, seeds, bandwidth, kernel):
+    """Refuse windows that would hold too many points in all (the bandwidth is large next
+    to the data's spread): each step would take minutes."""
+    if kernel == "gaussian":
+        pairs = len(seeds) * len(X)
+    else:
+        from sklearn.neighbors import KDTree
+
+        # Counting is fast even when every point is in every window: whole tree nodes
+        # are counted at once.
+        pairs = int(KDTree(X).query_radius(seeds, r=bandwidth, count_only=True).sum())
+    if pairs > _MAX_PAIRS:
+        raise UserError(
+            f"the {len(seeds)} windows hold {pairs:,} points in all (bandwidth="
+            f"{float(bandwidth):.3g} is large next to the data's spread), over the "
+            f"{_MAX_PAIRS:,} mean shift looks at in a step; use bin_seeding=True, a "
+            "smaller bandwidth or fewer points"
+        )
 
 
 def _check_seeds(seeds, n_features):

@@ -51,10 +51,6 @@ class Interval:
             number = int(value) if self.kind is Integral else float(value)
         except (OverflowError, ValueError):
             return _REFUSED
-        if isinstance(value, np.floating):
-            # A numpy float keeps its type: scikit-learn computes with it as given
-            # (mean shift's bin seeds are float32 times the bandwidth).
-            number = value
         if self.kind is Real and not np.isfinite(number):
             return _REFUSED
         low, high = (n_samples if b == "n_samples" else b for b in (self.low, self.high))
@@ -62,7 +58,9 @@ class Interval:
             return _REFUSED
         if high is not None and (number > high or (number == high and self.closed in _OPEN_HIGH)):
             return _REFUSED
-        return number
+        # A numpy float keeps its type: scikit-learn computes with it as given
+        # (mean shift's bin seeds are float32 times the bandwidth).
+        return value if isinstance(value, np.floating) else number
 
     def __str__(self):
         noun = "a whole number" if self.kind is Integral else "a number"
@@ -123,7 +121,7 @@ ARRAY = Kind("an array", _is_array)
 SPARSE = Kind("a sparse matrix", _is_sparse)
 CALLABLE = Kind("a function", callable)
 RANDOM_STATE = Kind(
-    "a whole number or None",
+    f"a whole number from 0 to {2**32 - 1} (numpy's seeds) or None",
     lambda v: (
         v is None
         or isinstance(v, np.random.RandomState)

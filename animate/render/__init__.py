@@ -60,6 +60,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     caption : str, optional
         A fixed line (two at most) under the picture, in place of the
         narration of each step; several panels have no caption without it.
+    force : bool, default=False
+        Replace ``path`` even if it exists and is not a GIF: without it, a
+        text file, a device or a pipe at ``path`` is refused, not overwritten.
     headers, row_headers : sequence of str, optional
         A heading over each column of panels (a grid's algorithms) and, turned,
         left of each row (a grid's data sets).
@@ -79,7 +82,7 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
-def compare(traces, path, *, formats=(), alt=None, **options):
+def compare(traces, path, *, formats=(), alt=None, force=False, **options):
     """Animate several traces side by side in one file, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
@@ -102,6 +105,9 @@ def compare(traces, path, *, formats=(), alt=None, **options):
     formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption,
     headers, row_headers, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
+    force : bool, default=False
+        Replace ``path`` even if it exists and is not an animation this tool wrote
+        (a text file, a device...).
 
     Returns
     -------
@@ -117,7 +123,7 @@ def compare(traces, path, *, formats=(), alt=None, **options):
         from animate.describe import describe
 
         alt = describe(traces)
-    write(frames(traces, **options), paths)
+    write(frames(traces, **options), paths, force=force)
     return Animation(paths[0], alt=alt, others=paths[1:])
 
 
