@@ -199,8 +199,14 @@ def _write_gif(path, force=False):
 def test_an_existing_file_that_is_not_ours_is_kept_unless_forced(tmp_path, trace):
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes")
-    with pytest.raises(UserError, match="not a GIF"):
+    # Named like an animation, holding something else: not replaced either.
+    disguised = tmp_path / "notes.gif"
+    disguised.write_text("my notes")
+    with pytest.raises(UserError, match="unknown format '.txt'"):
         animate.render(trace, notes, size=(160, 120), max_frames=2)
+    with pytest.raises(UserError, match="not a GIF"):
+        animate.render(trace, disguised, size=(160, 120), max_frames=2)
+    assert disguised.read_text() == "my notes"
     with pytest.raises(UserError, match="not a NPZ"):
         trace.save(notes)
     assert notes.read_text() == "my notes"
@@ -232,7 +238,7 @@ def test_pipes_and_devices_are_not_replaced(tmp_path, trace):
 
 
 def test_the_command_line_refuses_to_overwrite_unless_forced(tmp_path, capsys):
-    notes = tmp_path / "notes.txt"
+    notes = tmp_path / "notes.gif"
     notes.write_text("my notes")
     args = [
         "run",
