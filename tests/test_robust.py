@@ -202,7 +202,7 @@ def test_an_existing_file_that_is_not_ours_is_kept_unless_forced(tmp_path, trace
     # Named like an animation, holding something else: not replaced either.
     disguised = tmp_path / "notes.gif"
     disguised.write_text("my notes")
-    with pytest.raises(UserError, match="unknown format '.txt'"):
+    with pytest.raises(UserError, match=r"unknown format '\.txt'"):
         animate.render(trace, notes, size=(160, 120), max_frames=2)
     with pytest.raises(UserError, match="not a GIF"):
         animate.render(trace, disguised, size=(160, 120), max_frames=2)

@@ -454,6 +454,7 @@ def test_every_scene_states_claims_and_its_runs_keep_them(path):
 
 def _staged(path):
     """The scene's canvas and painters, as its render sets them up, without drawing frames."""
+    from animate.metrics import StatusScores, status_metrics
     from animate.render import _canvas, _painters
     from animate.render.timeline import Timing
 
@@ -471,17 +472,18 @@ def _staged(path):
         options.get("row_headers"),
     )
     painters = _painters(traces, canvas, Timing(), extra, single)
-    return canvas, painters, options.get("ari", False)
+    names = status_metrics([*(["ari"] if options.get("ari") else []), *options.get("metrics", [])])
+    return canvas, painters, [StatusScores(names, t.X, t.y) for t in traces]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(SCENES.glob("*.toml")), ids=lambda p: p.stem)
 def test_no_status_field_is_dropped_in_any_frame_of_any_scene(path):
-    _, painters, ari = _staged(path)
-    for painter in painters:
+    _, painters, scores = _staged(path)
+    for painter, score in zip(painters, scores):
         label = painter.panel.status
         for index in sorted(painter.slots):
-            text = _status(painter, index, ari)
+            text = _status(painter, index, score)
             label.set_text(text)
             shown = label.get_text().replace("\n", " · ")
             assert shown.split(" · ") == text.split(" · "), (index, text, label.get_text())
