@@ -193,6 +193,11 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     )
     if caption:
         canvas.set_caption(caption)
+    # A grid with more cells than panels: the spare cells stay blank, not empty frames.
+    for spare in canvas.panels[n:]:
+        for ax in (spare.data, spare.side):
+            if ax is not None:
+                ax.set_visible(False)
     return canvas
 
 

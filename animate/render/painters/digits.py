@@ -86,7 +86,7 @@ class DigitsPainter(Painter):
         m = len(matrix)
         ax.set_xticks(range(m))
         ax.set_yticks(range(m))
-        ax.tick_params(labelsize=style.FONT_SIZES["tick"] - 1, colors=style.MUTED, length=0)
+        ax.tick_params(labelsize=style.FONT_SIZES["tick"], colors=style.MUTED, length=0)
         ax.set_xlabel("cluster, matched", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
         ax.set_ylabel("true digit", fontsize=style.FONT_SIZES["tick"], color=style.MUTED)
         if self.pictures:
