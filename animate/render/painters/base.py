@@ -280,6 +280,33 @@ def draw_goal(ax, canvas, xy, truth):
     return inset
 
 
+def centre_marks(ax, k, trail_zorder=3):
+    """``k`` trails (where each centre has been) and ``k`` crosses (where it is now)
+    added to ``ax``: the marks of every painter whose algorithm moves centres."""
+    trails = [
+        ax.add_line(
+            Line2D([], [], lw=1.2, color=style.MUTED, marker=".", markersize=3, zorder=trail_zorder)
+        )
+        for _ in range(k)
+    ]
+    crosses = [
+        ax.add_line(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="X",
+                markersize=13,
+                markeredgecolor="white",
+                markeredgewidth=1.3,
+                zorder=4,
+            )
+        )
+        for _ in range(k)
+    ]
+    return trails, crosses
+
+
 def score_curve(side):
     """The score-per-iteration line and its current-value dot, added to the side axes."""
     curve = side.add_line(Line2D([], [], color=style.INK, lw=1.2, marker="o", markersize=3))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import PolyCollection
-from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.painters.base import (
     Painter,
     Title,
+    centre_marks,
     draw_goal,
     format_number,
     paints,
@@ -36,27 +36,7 @@ class KMeansPainter(Painter):
             self.regions = PolyCollection([], linewidths=0, antialiaseds=False, zorder=0)
             self.ax.add_collection(self.regions)
             canvas.animate(self.regions)
-        self.trails = [
-            self.ax.add_line(
-                Line2D([], [], lw=1.2, color=style.MUTED, marker=".", markersize=3, zorder=3)
-            )
-            for _ in range(k)
-        ]
-        self.crosses = [
-            self.ax.add_line(
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker="X",
-                    markersize=13,
-                    markeredgecolor="white",
-                    markeredgewidth=1.3,
-                    zorder=4,
-                )
-            )
-            for _ in range(k)
-        ]
+        self.trails, self.crosses = centre_marks(self.ax, k)
         canvas.animate(*self.trails, *self.crosses)
         if goal and trace.y is not None:
             draw_goal(self.ax, self.canvas, self.xy, trace.y)

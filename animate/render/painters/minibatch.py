@@ -13,6 +13,7 @@ from animate.render.painters.base import (
     ClusterPoints,
     Painter,
     Title,
+    centre_marks,
     format_number,
     paints,
     point_size,
@@ -40,25 +41,7 @@ class MiniBatchPainter(Painter):
         self.centers = [view.points(step.centers) for step in trace.steps]
         self._full = _full_data_inertia(trace)
         k = len(self.centers[0])
-        self.trails = [
-            self.ax.add_line(Line2D([], [], lw=1.2, color=style.MUTED, marker=".", markersize=3))
-            for _ in range(k)
-        ]
-        self.crosses = [
-            self.ax.add_line(
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker="X",
-                    markersize=13,
-                    markeredgecolor="white",
-                    markeredgewidth=1.3,
-                    zorder=4,
-                )
-            )
-            for _ in range(k)
-        ]
+        self.trails, self.crosses = centre_marks(self.ax, k, trail_zorder=2)
         # Counts sit beside their centre's cross, a fixed number of points away.
         beside = offset_copy(self.ax.transData, fig=self.ax.figure, x=8, y=4, units="points")
         self.counts = [
