@@ -178,24 +178,20 @@ class FrameStore:
 
 @register
 class GifWriter(Writer):
-    """GIF through :mod:`animate.encode`: the same bytes as encoding all frames at once.
+    """GIF through :mod:`animate.encode`: one shared palette, frames as small as gifsicle -O3.
 
     The shared palette needs eight frames spread over the whole animation, so
-    frames wait, compressed, until :meth:`finish`; which colour cells they use
-    is gathered as they come.
+    frames wait, compressed, until :meth:`finish`; there they are mapped to the
+    palette (kept compressed as indices) and then encoded one by one.
     """
 
     suffixes = (".gif",)
 
     def setup(self, path):
-        from animate.encode import CellMask
-
         super().setup(path)
         self.store = FrameStore()
-        self.cells = CellMask()
 
     def add_frame(self, rgb, duration):
-        self.cells.add(rgb)
         self.store.add(rgb, duration)
 
     def finish(self):
@@ -203,13 +199,8 @@ class GifWriter(Writer):
 
         samples = (self.store.frame(i) for i in encode.sample_indices(len(self.store)))
         palette = encode.palette_for(samples)
-        quantiser = encode.Quantiser(palette, self.cells.occupied)
-        images = encode.gif_images(palette, quantiser, self.store)
         with open(self.path, "wb") as fp:
-            stream = encode.GifStream(fp)
-            for image, duration in zip(images, self.store.durations):
-                stream.add(image, duration)
-            stream.close()
+            encode.write_indexed(fp, palette, self.store, self.store.durations)
 
 
 @register

@@ -1,7 +1,10 @@
-"""Writers by file suffix: GIF bytes as before, WebP, APNG and MP4 that match the GIF."""
+"""Writers by file suffix: the GIF shows the quantised frames (no larger than gifsicle -O3
+makes it); WebP, APNG and MP4 match the GIF."""
 
 import importlib.util
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -42,31 +45,110 @@ def _frames_and_durations(path):
         return durations, image.info.get("loop")
 
 
-def _reference_gif(frames, durations, path):
-    """What the encoder wrote before streaming: pillow's save_all over all frames at once."""
+def _decoded(path):
+    """Every frame of a GIF as pillow shows it (RGB), identical neighbours merged, with
+    the durations and the loop count."""
+    frames, durations = [], []
+    with Image.open(path) as gif:
+        loop = gif.info.get("loop")
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            rgb = np.asarray(gif.convert("RGB"))
+            if frames and np.array_equal(frames[-1], rgb):
+                durations[-1] += gif.info["duration"]
+            else:
+                frames.append(rgb)
+                durations.append(gif.info["duration"])
+    return frames, durations, loop
+
+
+def _quantised(frames, durations):
+    """What the GIF must show: each frame in its palette colours, repeats merged."""
     samples = [frames[i] for i in encode.sample_indices(len(frames))]
     palette = encode.palette_for(samples)
-    cells = encode.CellMask()
+    indexed = encode.IndexedFrames(palette)
     for frame in frames:
-        cells.add(frame)
-    quantiser = encode.Quantiser(palette, cells.occupied)
-    encode.save_gif(encode.gif_images(palette, quantiser, frames), durations, path)
+        indexed.add(frame)
+    shown, merged = [], []
+    for (indices, own), duration in zip(indexed, durations):
+        rgb = (palette if own is None else own)[indices]
+        if shown and np.array_equal(shown[-1], rgb):
+            merged[-1] += duration
+        else:
+            shown.append(rgb)
+            merged.append(duration)
+    return shown, merged
 
 
-def test_streamed_gif_has_the_bytes_of_pillows_writer(trace, tmp_path):
+def _pillow_gif(frames, durations, path):
+    """The same palette indices through pillow's own writer (what we wrote before)."""
+    samples = [frames[i] for i in encode.sample_indices(len(frames))]
+    palette = encode.palette_for(samples)
+    indexed = encode.IndexedFrames(palette)
+    for frame in frames:
+        indexed.add(frame)
+    images = []
+    for indices, own in indexed:
+        image = Image.fromarray(indices, mode="P")
+        image.putpalette((palette if own is None else own).tobytes())
+        images.append(image)
+    images[0].save(
+        path,
+        save_all=True,
+        append_images=images[1:],
+        duration=list(durations),
+        loop=0,
+        optimize=True,
+        disposal=1,
+    )
+
+
+def _check_gif(frames, durations, path):
+    encode.write_gif(frames, durations, path)
+    shown, merged = _quantised(frames, durations)
+    decoded, decoded_durations, loop = _decoded(path)
+    assert loop == 0 and decoded_durations == merged
+    assert len(decoded) == len(shown)
+    for rgb, expected in zip(decoded, shown):
+        np.testing.assert_array_equal(rgb, expected)
+
+
+@pytest.fixture(scope="module")
+def kmeans_frames(trace):
     frames, durations = zip(*render_frames([trace], size=(240, 200)))
     # A repeated frame (merged into one longer frame) and a repeated run at the end.
     frames = [*frames[:3], frames[2], *frames[3:], frames[-1]]
     durations = [*durations[:3], 700, *durations[3:], 900]
-    _reference_gif(frames, durations, tmp_path / "reference.gif")
-    encode.write_gif(frames, durations, tmp_path / "streamed.gif")
-    assert (tmp_path / "streamed.gif").read_bytes() == (tmp_path / "reference.gif").read_bytes()
+    return frames, durations
 
 
-@pytest.mark.parametrize("colours", [2, 40])
-def test_streamed_gif_matches_pillow_on_few_and_many_colours(tmp_path, colours):
-    # Two colours: pillow's palette optimisation drops the transparent slot and
-    # finds another; forty: the ordinary case. Identical frames at the start and end.
+def test_gif_shows_every_quantised_frame_for_its_duration(kmeans_frames, tmp_path):
+    _check_gif(*kmeans_frames, tmp_path / "k.gif")
+
+
+def test_gif_is_deterministic_and_smaller_than_pillows(kmeans_frames, tmp_path):
+    encode.write_gif(*kmeans_frames, tmp_path / "a.gif")
+    encode.write_gif(*kmeans_frames, tmp_path / "b.gif")
+    _pillow_gif(*kmeans_frames, tmp_path / "pillow.gif")
+    ours = (tmp_path / "a.gif").read_bytes()
+    assert ours == (tmp_path / "b.gif").read_bytes()
+    assert len(ours) < 0.9 * (tmp_path / "pillow.gif").stat().st_size
+
+
+@pytest.mark.skipif(shutil.which("gifsicle") is None, reason="gifsicle is not installed")
+def test_gif_is_no_larger_than_gifsicle_makes_it(kmeans_frames, tmp_path):
+    encode.write_gif(*kmeans_frames, tmp_path / "k.gif")
+    subprocess.run(
+        ["gifsicle", "-O3", str(tmp_path / "k.gif"), "-o", str(tmp_path / "o3.gif")], check=True
+    )
+    assert (tmp_path / "k.gif").stat().st_size <= (tmp_path / "o3.gif").stat().st_size
+    assert _decoded(tmp_path / "k.gif")[1] == _decoded(tmp_path / "o3.gif")[1]
+
+
+@pytest.mark.parametrize("colours", [2, 40, 250])
+def test_gif_shows_few_and_many_colours_exactly(tmp_path, colours):
+    # Two colours: tiny tables; 250: no room left for a transparent index. Colours
+    # that only unchanged pixels show, identical frames at the start and end.
     rng = np.random.default_rng(colours)
     frames = [np.full((30, 40, 3), 255, np.uint8) for _ in range(7)]
     for i, frame in enumerate(frames[1:-1], start=1):
@@ -75,18 +157,16 @@ def test_streamed_gif_matches_pillow_on_few_and_many_colours(tmp_path, colours):
         ]
     frames.insert(1, frames[0])
     durations = [100 + 10 * i for i in range(len(frames))]
-    _reference_gif(frames, durations, tmp_path / "reference.gif")
-    encode.write_gif(frames, durations, tmp_path / "streamed.gif")
-    assert (tmp_path / "streamed.gif").read_bytes() == (tmp_path / "reference.gif").read_bytes()
+    _check_gif(frames, durations, tmp_path / "c.gif")
 
 
-def test_a_single_frame_gif_is_pillows_single_image(tmp_path):
+def test_a_single_frame_gif_is_a_still_image(tmp_path):
     frame = np.full((20, 30, 3), 255, np.uint8)
     frame[5:9] = (0, 114, 178)
-    _reference_gif([frame], [400], tmp_path / "reference.gif")
-    encode.write_gif([frame, frame], [200, 200], tmp_path / "streamed.gif")
-    with Image.open(tmp_path / "streamed.gif") as gif:
+    encode.write_gif([frame, frame], [200, 200], tmp_path / "one.gif")
+    with Image.open(tmp_path / "one.gif") as gif:
         assert gif.n_frames == 1 and gif.info["duration"] == 400
+        assert "loop" not in gif.info
         assert np.array_equal(np.asarray(gif.convert("RGB")), frame)
 
 

@@ -8,7 +8,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image, ImageSequence
 
 import animate
-from animate.encode import CellMask, Quantiser, palette_for, write_gif
+from animate.encode import Quantiser, palette_for, write_gif
 from animate.metrics import adjusted_rand_index
 from animate.render import frames, projection, style
 from animate.render.timeline import Timeline, Timing, select_steps
@@ -133,18 +133,18 @@ def test_palette_keeps_white_and_style_colours_exact():
     frame[:20] = _rgb(style.CLUSTER_COLOURS[1])
     palette = palette_for([frame])
     assert len(palette) <= 255
-    mapped = palette[Quantiser(palette, CellMask().add(frame).occupied).index(frame)]
+    mapped = palette[Quantiser(palette).index(frame)]
     np.testing.assert_array_equal(mapped, frame)
 
 
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
-    from animate.encode import GifStream
+    from animate.encode import GifEncoder
 
-    def half_write(stream):
-        stream.fp.write(b"GIF89a partial")
+    def half_write(gif):
+        gif.fp.write(b"GIF89a partial")
         raise OSError("disk full")
 
-    monkeypatch.setattr(GifStream, "close", half_write)
+    monkeypatch.setattr(GifEncoder, "close", half_write)
     target = tmp_path / "broken.gif"
     with pytest.raises(OSError, match="disk full"):
         write_gif([np.zeros((20, 20, 3), np.uint8)] * 2, [100, 100], target)
