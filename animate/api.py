@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from animate.algorithms import registry
 from animate.datasets import table
-from animate.trace import Trace
+from animate.trace import LabelLog, Trace
 
 
 def run(algorithm, X, *, y=None, columns=None, label_column=None, **params):
@@ -80,10 +80,12 @@ def parameters(algorithm):
 
 def collect(generator):
     """Run an algorithm's generator to the end: ``(steps, info)``, its Steps and returned dict."""
-    steps = []
+    # Labels go into one log as the steps come: a run of n merges keeps what changed
+    # in each, not n copies of n labels.
+    steps, log = [], LabelLog()
     while True:
         try:
-            steps.append(next(generator))
+            steps.append(log.take(next(generator)))
         except StopIteration as stop:
             return steps, stop.value
 

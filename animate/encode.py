@@ -55,14 +55,16 @@ def _add_frequent(base, samples):
     candidates = np.column_stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255])[
         order
     ]
+    candidates = candidates[: 4 * _MAX_COLOURS].astype(float)
     chosen = list(base)
-    tree_points = base.astype(float)
-    for colour in candidates[: 4 * _MAX_COLOURS]:
+    # Each candidate's L1 distance to the nearest colour chosen so far.
+    nearest = np.abs(candidates[:, None] - base.astype(float)).sum(axis=2).min(axis=1)
+    for i, colour in enumerate(candidates):
         if len(chosen) >= _MAX_COLOURS:
             break
-        if np.min(np.abs(tree_points - colour).sum(axis=1)) > 24:
+        if nearest[i] > 24:
             chosen.append(colour.astype(np.uint8))
-            tree_points = np.vstack([tree_points, colour])
+            nearest = np.minimum(nearest, np.abs(candidates - colour).sum(axis=1))
     return np.array(chosen, dtype=np.uint8)
 
 
@@ -218,14 +220,15 @@ class IndexedFrames:
         # Which shared-palette colours each frame changes pixels to, and how many pixels.
         self.needs = []
         self.pixel_counts = np.zeros(256, np.int64)
-        self.previous = None
+        self.previous = self.last_rgb = None
 
     def add(self, frame):
         own = frame_palette(frame, self.palette)
         if own is self.palette:
-            indices, own = self.quantiser.index(frame), None
+            indices, own = self._index(frame), None
         else:
             indices = exact_indices(frame, own)
+        self.last_rgb = frame
         if own is None:
             changed = indices
             if self.previous is not None:
@@ -236,6 +239,19 @@ class IndexedFrames:
             self.pixel_counts += counts
         self.previous = indices, self.palette if own is None else own
         self.frames.append((zlib.compress(indices, 1), indices.shape, own))
+
+    def _index(self, frame):
+        """``frame`` in the shared palette: only the pixels that changed since the frame
+        before are looked up, if that one was in the shared palette too."""
+        if self.previous is None or self.previous[1] is not self.palette:
+            return self.quantiser.index(frame)
+        differs = frame != self.last_rgb
+        # Or-ing the three channels is several times faster than any(axis=2).
+        changed = differs[..., 0] | differs[..., 1]
+        changed |= differs[..., 2]
+        indices = self.previous[0].copy()
+        indices[changed] = self.quantiser.index(frame[changed])
+        return indices
 
     def colour_order(self):
         """The shared palette's used colours, ordered so that as many frames as can
@@ -399,7 +415,7 @@ def _image_block(crop, unchanged, box, table):
             # it would otherwise lengthen the frame's codes.
             crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
             stretches = _Stretches(crop, unchanged)
-            candidates = [(stretches.hide(free, longer), free) for longer in _HIDE_LONGER]
+            candidates = [(values, free) for values in stretches.candidates(free, _HIDE_LONGER)]
     encoded = [(_lzw(values), transparent) for values, transparent in candidates]
     data, transparent = min(encoded, key=lambda c: len(c[0]))
     x, y, right, bottom = box
@@ -420,13 +436,22 @@ class _Stretches:
         colour_changes = np.concatenate([[0], colour_changes])
         self.mixed = colour_changes[self.ends - 1] > colour_changes[self.starts]
 
-    def hide(self, free, longer=None):
-        """The crop with ``free`` in every stretch of several colours and, if ``longer``,
-        in every stretch at least that long. A short stretch of one colour keeps it:
-        it may continue a run of that colour."""
-        hidden = self.mixed
-        if longer is not None:
-            hidden = hidden | (self.ends - self.starts >= longer)
+    def candidates(self, free, thresholds):
+        """The crop with ``free`` in every stretch of several colours and, for each
+        threshold not None, in every stretch at least that long (:meth:`hide`); a
+        candidate the same as one before is left out."""
+        choices = []
+        for longer in thresholds:
+            hidden = self.mixed
+            if longer is not None:
+                hidden = hidden | (self.ends - self.starts >= longer)
+            if not any(np.array_equal(hidden, other) for other in choices):
+                choices.append(hidden)
+        return [self.hide(free, hidden) for hidden in choices]
+
+    def hide(self, free, hidden):
+        """The crop with ``free`` in the stretches ``hidden`` (a mask over stretches).
+        A short stretch of one colour keeps it: it may continue a run of that colour."""
         cuts = np.empty(2 * hidden.sum() + 2, np.int64)
         cuts[0], cuts[-1] = 0, len(self.values)
         cuts[1:-1:2], cuts[2:-1:2] = self.starts[hidden], self.ends[hidden]

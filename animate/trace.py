@@ -46,14 +46,20 @@ class Step:
         stored as read-only copies; read them back as attributes.
     """
 
-    __slots__ = ("_fields", "iteration", "labels", "message", "phase")
+    __slots__ = ("_fields", "_labels", "iteration", "message", "phase")
 
     def __init__(self, iteration, phase, labels, message, **fields):
         self.iteration = int(iteration)
         self.phase = str(phase)
-        self.labels = frozen(labels, dtype=np.int64)
+        self._labels = frozen(labels, dtype=np.int64)
         self.message = str(message)
         self._fields = {name: _snapshot(value) for name, value in fields.items()}
+
+    @property
+    def labels(self):
+        """Cluster of every point (read-only int64); -1 means noise or not assigned yet."""
+        labels = self._labels
+        return labels if isinstance(labels, np.ndarray) else labels.log.labels(labels.step)
 
     def __getattr__(self, name):
         try:
@@ -183,6 +189,114 @@ class Trace:
             ) from None
 
 
+class LabelLog:
+    """The labels of many steps, kept as what changed from the step before.
+
+    A run that changes few labels per step (a merge, a DBSCAN visit) would
+    otherwise keep n labels per step: n**2 for agglomerative clustering. Each
+    step keeps the points whose label changed and their new labels (int32); a
+    full copy starts afresh whenever the changes since the last one add up to
+    n, so that reading a step costs at most about two copies of n labels, and
+    the whole log grows like the changes (n log n for merges: a point changes
+    label only when its cluster joins a larger one).
+    """
+
+    def __init__(self):
+        self.copies, self.copy_of = [], []
+        self.where, self.values = [], []
+        self.since, self.current = 0, None
+        self._cache = (None, None)
+
+    def __len__(self):
+        return len(self.copy_of)
+
+    def append(self, labels):
+        """Log the labels of the next step; returns that step's number in the log."""
+        labels = np.asarray(labels)
+        where = None
+        if self.current is not None and labels.shape == self.current.shape:
+            where = np.flatnonzero(labels != self.current).astype(np.int32)
+        if where is None or self.since + len(where) > len(labels):
+            self.copies.append(labels.astype(np.int32))
+            where, self.since = None, 0
+        else:
+            self.since += len(where)
+        self.copy_of.append(len(self.copies) - 1)
+        self.where.append(where)
+        self.values.append(None if where is None else labels[where].astype(np.int32))
+        self.current = labels
+        return len(self.copy_of) - 1
+
+    def take(self, step):
+        """Log ``step``'s labels and make the step read them from the log."""
+        step._labels = _Logged(self, self.append(step._labels))
+        return step
+
+    def labels(self, step):
+        """The labels of ``step`` (its number in the log), read-only int64."""
+        cached_step, cached = self._cache
+        if (
+            cached_step is not None
+            and cached_step <= step
+            and (self.copy_of[cached_step] == self.copy_of[step])
+        ):
+            first, labels = cached_step + 1, cached.copy()
+        else:
+            first = step
+            while self.where[first] is not None:
+                first -= 1
+            labels = self.copies[self.copy_of[first]].astype(np.int64)
+            first += 1
+        for i in range(first, step + 1):
+            labels[self.where[i]] = self.values[i]
+        self._cache = (step, labels)
+        out = labels.copy()
+        out.flags.writeable = False
+        return out
+
+    def arrays(self, prefix):
+        """The log as a few arrays, for :meth:`Trace.save`."""
+        counts = [-1 if w is None else len(w) for w in self.where]
+        empty = np.zeros(0, np.int32)
+        return {
+            f"{prefix}labels.copies": np.concatenate([empty, *self.copies]),
+            f"{prefix}labels.sizes": np.array([len(c) for c in self.copies], dtype=np.int64),
+            f"{prefix}labels.counts": np.array(counts, dtype=np.int32),
+            f"{prefix}labels.where": np.concatenate(
+                [empty, *(w for w in self.where if w is not None)]
+            ),
+            f"{prefix}labels.values": np.concatenate(
+                [empty, *(v for v in self.values if v is not None)]
+            ),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix):
+        log = cls()
+        sizes = arrays[f"{prefix}labels.sizes"]
+        copies = iter(np.split(arrays[f"{prefix}labels.copies"], np.cumsum(sizes)[:-1]))
+        where, values, at = arrays[f"{prefix}labels.where"], arrays[f"{prefix}labels.values"], 0
+        for count in arrays[f"{prefix}labels.counts"].tolist():
+            if count < 0:
+                log.copies.append(next(copies))
+                log.where.append(None)
+                log.values.append(None)
+            else:
+                log.where.append(where[at : at + count])
+                log.values.append(values[at : at + count])
+                at += count
+            log.copy_of.append(len(log.copies) - 1)
+        return log
+
+
+@dataclass(frozen=True)
+class _Logged:
+    """Where a step's labels are: its number in a :class:`LabelLog`."""
+
+    log: LabelLog
+    step: int
+
+
 def _read_npz(path):
     """The arrays of an ``.npz`` file, each checked against its size before it is read.
 
@@ -224,7 +338,7 @@ def _pack(trace, prefix=""):
     arrays = {f"{prefix}X": trace.X}
     if trace.y is not None:
         arrays[f"{prefix}y"] = trace.y
-    steps = []
+    steps, log = [], LabelLog()
     for i, step in enumerate(trace.steps):
         scalars = {}
         for name, value in step.fields.items():
@@ -232,7 +346,7 @@ def _pack(trace, prefix=""):
                 arrays[f"{prefix}s{i}.{name}"] = value
             else:
                 scalars[name] = value
-        arrays[f"{prefix}s{i}.labels"] = step.labels
+        log.append(step.labels)
         steps.append(
             {
                 "iteration": step.iteration,
@@ -241,6 +355,7 @@ def _pack(trace, prefix=""):
                 "scalars": scalars,
             }
         )
+    arrays.update(log.arrays(prefix))
     runs = []
     for r, run in enumerate(trace.runs):
         run_arrays, run_meta = _pack(run, prefix=f"{prefix}r{r}/")
@@ -264,20 +379,22 @@ def _pack(trace, prefix=""):
 
 def _unpack(meta, arrays, prefix):
     steps = []
+    by_step = {}
+    for name in arrays:
+        head, dot, field_name = name.removeprefix(prefix).partition(".")
+        if name.startswith(prefix) and dot and head[:1] == "s" and head[1:].isdigit():
+            by_step.setdefault(int(head[1:]), {})[field_name] = arrays[name]
+    # Files written before the label log kept each step's labels as "s{i}.labels".
+    log = LabelLog.from_arrays(arrays, prefix) if f"{prefix}labels.counts" in arrays else None
     for i, info in enumerate(meta["steps"]):
-        key = f"{prefix}s{i}."
-        fields = {name[len(key) :]: arrays[name] for name in arrays if name.startswith(key)}
-        labels = fields.pop("labels")
-        steps.append(
-            Step(
-                info["iteration"],
-                info["phase"],
-                labels,
-                info["message"],
-                **fields,
-                **info["scalars"],
-            )
+        fields = by_step.get(i, {})
+        labels = fields.pop("labels", [])
+        step = Step(
+            info["iteration"], info["phase"], labels, info["message"], **fields, **info["scalars"]
         )
+        if log is not None:
+            step._labels = _Logged(log, i)
+        steps.append(step)
     runs = tuple(_unpack(run, arrays, f"{prefix}r{r}/") for r, run in enumerate(meta["runs"]))
     return Trace(
         meta["algorithm"],

@@ -80,7 +80,7 @@ def test_final_points_are_sized_by_membership_probability(trace):
             band & (trace.final.labels >= 0)
         )
         if band.any():
-            sizes.append((probabilities[band].min(), layer.lines[0].get_markersize()))
+            sizes.append((probabilities[band].min(), layer.size))
     assert [size for _, size in sorted(sizes)] == sorted(size for _, size in sizes)
     assert not any(line.get_visible() for line in painter.points.lines.values())
     # Before the end, one size for all.

@@ -321,11 +321,11 @@ class Canvas:
             # Hidden artists cost a call each; grids of panels hide most of theirs.
             if artist.get_visible():
                 artist.draw(renderer)
-        # The buffer is a view into the canvas: copy before the next draw.
-        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
-        if not self.labels:
-            return frame
-        image = Image.fromarray(frame)
+        # One conversion out of the canvas's RGBA buffer (a view: it must not outlive
+        # the next draw), where slicing and copying through numpy took three copies.
+        buffer = self.canvas.buffer_rgba()
+        size = (buffer.shape[1], buffer.shape[0])
+        image = Image.frombuffer("RGBA", size, buffer, "raw", "RGBA", 0, 1).convert("RGB")
         draw = ImageDraw.Draw(image)
         for label in self.labels:
             label.draw(draw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 
 from animate.render import style
@@ -17,25 +18,19 @@ class ClusterPoints:
 
     Lines are ~10x faster to draw than a scatter of the same points. Slot -1
     draws in the unassigned grey; noise (``noise`` mask) as small grey crosses.
+    A colour slot's line is made the first time a point takes that slot (most
+    of the 49 never are), and all are drawn by one artist, in slot order.
     """
 
     def __init__(self, ax, xy, canvas, size=4.0):
-        self.ax, self.xy = ax, xy
-        n_colours, n_shapes = len(style.CLUSTER_COLOURS), len(style.CLUSTER_MARKERS)
+        self.ax, self.xy, self.size = ax, xy, size
+        self.cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
         self.lines = {}
-        for shape in range(n_shapes):
-            for colour in range(n_colours):
-                slot = shape * n_colours + colour
-                self.lines[slot] = self._line(
-                    style.cluster_colour(slot),
-                    style.cluster_marker(slot),
-                    size,
-                    edge=style.INK if colour == 6 else None,
-                )
+        self.alpha = None
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
         # A cross is drawn by its edge alone: without an edge width it is invisible.
         self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
-        canvas.animate(self.unassigned, self.noise, *self.lines.values())
+        canvas.animate(_Layer(self))
 
     def _line(self, colour, marker, size, edge=None, edge_width=0.4):
         line = Line2D(
@@ -50,23 +45,63 @@ class ClusterPoints:
             zorder=2,
         )
         self.ax.add_line(line)
+        # Drawn by the layer over the cached background, never into it.
+        line.set_animated(True)
         return line
+
+    def _slot_line(self, slot):
+        if slot not in self.lines:
+            colour = slot % len(style.CLUSTER_COLOURS)
+            line = self._line(
+                style.cluster_colour(slot),
+                style.cluster_marker(slot),
+                self.size,
+                edge=style.INK if colour == 6 else None,
+            )
+            line.set_alpha(self.alpha)
+            self.lines[slot] = line
+        return self.lines[slot]
+
+    def set_alpha(self, alpha):
+        """The opacity of the coloured and unassigned points (noise keeps its own)."""
+        self.alpha = alpha
+        for line in (*self.lines.values(), self.unassigned):
+            line.set_alpha(alpha)
 
     def show(self, slots, noise=None):
         """Colour point i with ``slots[i]`` (-1: not assigned yet); ``noise`` marks noise."""
         slots = np.asarray(slots)
-        cycle = len(self.lines)
-        keys = np.where(slots >= 0, slots % cycle, -1)
+        keys = np.where(slots >= 0, slots % self.cycle, -1)
         if noise is not None:
             keys = np.where(noise, -2, keys)
         order = np.argsort(keys, kind="stable")
-        bounds = np.searchsorted(keys[order], np.arange(-2, cycle + 1))
-        groups = {key: order[bounds[i] : bounds[i + 1]] for i, key in enumerate(range(-2, cycle))}
+        used, starts = np.unique(keys[order], return_index=True)
+        groups = dict(zip(used.tolist(), np.split(order, starts[1:])))
+        for slot in used[used >= 0].tolist():
+            self._slot_line(slot)
         for key, line in ((-2, self.noise), (-1, self.unassigned), *self.lines.items()):
-            idx = groups[key]
+            idx = groups.get(key, order[:0])
             line.set_data(self.xy[idx, 0], self.xy[idx, 1])
             # Hidden lines are skipped when drawing: most slots are empty most of the time.
             line.set_visible(len(idx) > 0)
+
+    def drawn(self):
+        """The lines in drawing order: unassigned, noise, then colour slots."""
+        return [self.unassigned, self.noise, *(self.lines[s] for s in sorted(self.lines))]
+
+
+class _Layer(Artist):
+    """One animated artist that draws a :class:`ClusterPoints`' visible lines, in order."""
+
+    def __init__(self, points):
+        super().__init__()
+        self.points = points
+        self.set_zorder(2)
+
+    def draw(self, renderer):
+        for line in self.points.drawn():
+            if line.get_visible():
+                line.draw(renderer)
 
 
 _PAINTERS = {}

@@ -17,6 +17,8 @@ from animate.render.painters.base import (
     score_curve,
 )
 
+_TINTS = [style.tint(colour) for colour in style.CLUSTER_COLOURS]
+
 
 @paints("kmeans")
 class KMeansPainter(Painter):
@@ -77,7 +79,8 @@ class KMeansPainter(Painter):
             assigned = step.phase != "init"
             cells = voronoi_cells(self.centers[index], self._box) if assigned else []
             self.regions.set_verts(cells)
-            self.regions.set_facecolors([style.tint(style.cluster_colour(s)) for s in centre_slots])
+            # One (k, 3) array: matplotlib parses a list of colours one by one.
+            self.regions.set_facecolors(np.array([_TINTS[s % len(_TINTS)] for s in centre_slots]))
 
         if self.curve is not None:
             xs, ys = _inertia_curve(self.trace.steps[: index + 1])

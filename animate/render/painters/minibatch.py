@@ -95,8 +95,7 @@ class MiniBatchPainter(Painter):
         batch = step.batch
         # Between batches the points not drawn fade; the answer shows them all.
         alpha = 1.0 if step.phase == "final" else _FADED_ALPHA
-        for line in (*self.points.lines.values(), self.points.unassigned):
-            line.set_alpha(alpha)
+        self.points.set_alpha(alpha)
         self.points.show(slots)
         self.batch.xy = self.xy[batch]
         self.batch.show(slots[batch])
