@@ -17,7 +17,6 @@ import signal
 import stat
 import tempfile
 import threading
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -207,16 +206,20 @@ def sample_indices(n_frames):
 
 
 class IndexedFrames:
-    """RGB frames mapped to palette indices, kept zlib-compressed, with what the
-    GIF's colour table is ordered by: which colours each frame changes to.
+    """RGB frames mapped to palette indices, kept as the RGB frames were (a
+    :class:`~animate.writers.FrameStore`), with what the GIF's colour table is
+    ordered by: which colours each frame changes to.
 
     A frame whose flat areas the shared palette lacks (a photo, see
     :func:`frame_palette`) keeps a palette of its own.
     """
 
     def __init__(self, palette):
+        from animate.writers import FrameStore
+
         self.palette, self.quantiser = palette, Quantiser(palette)
-        self.frames = []
+        # The indices wait as the RGB frames did; ``own``: each frame's own palette or None.
+        self.indices, self.own = FrameStore(), []
         # Which shared-palette colours each frame changes pixels to, and how many pixels.
         self.needs = []
         self.pixel_counts = np.zeros(256, np.int64)
@@ -238,7 +241,8 @@ class IndexedFrames:
                 self.needs.append(counts > 0)
             self.pixel_counts += counts
         self.previous = indices, self.palette if own is None else own
-        self.frames.append((zlib.compress(indices, 1), indices.shape, own))
+        self.indices.add(indices, None)
+        self.own.append(own)
 
     def _index(self, frame):
         """``frame`` in the shared palette: only the pixels that changed since the frame
@@ -276,8 +280,7 @@ class IndexedFrames:
         return np.array(backwards[::-1], dtype=np.int64)
 
     def __iter__(self):
-        for blob, shape, own in self.frames:
-            yield np.frombuffer(zlib.decompress(blob), np.uint8).reshape(shape), own
+        return ((self.indices.frame(i), own) for i, own in enumerate(self.own))
 
 
 class GifEncoder:
@@ -430,11 +433,18 @@ class _Stretches:
 
     def __init__(self, crop, unchanged):
         self.shape, self.values = crop.shape, crop.ravel()
-        edges = np.diff(unchanged.ravel().view(np.int8), prepend=0, append=0)
-        self.starts, self.ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        colour_changes = np.cumsum(self.values[1:] != self.values[:-1], dtype=np.int32)
-        colour_changes = np.concatenate([[0], colour_changes])
-        self.mixed = colour_changes[self.ends - 1] > colour_changes[self.starts]
+        same = unchanged.ravel()
+        # Where a stretch starts or ends: the unchanged flag flips (or the crop starts/ends).
+        flips = np.flatnonzero(same[1:] != same[:-1]) + 1
+        bounds = np.concatenate([[0], flips, [len(same)]])
+        first = 0 if same[0] else 1
+        self.starts, self.ends = bounds[first:-1:2], bounds[first + 1 :: 2]
+        # Positions p where the colour at p + 1 differs: a stretch holding one is mixed.
+        colour_steps = np.flatnonzero(self.values[1:] != self.values[:-1])
+        inside = np.searchsorted(colour_steps, self.ends - 1) - np.searchsorted(
+            colour_steps, self.starts
+        )
+        self.mixed = inside > 0
 
     def candidates(self, free, thresholds):
         """The crop with ``free`` in every stretch of several colours and, for each

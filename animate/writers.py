@@ -154,23 +154,36 @@ class Writer:
         """Release what :meth:`setup` opened after a failure; the file is discarded."""
 
 
+# Frames waiting for the GIF's palette are kept as they are up to this many bytes
+# (a short animation: 48 frames of 480 x 480), zlib-compressed beyond.
+RAW_BYTES = 32 * 2**20
+
+
 class FrameStore:
-    """RGB frames kept zlib-compressed (level 1), with their durations."""
+    """Arrays (RGB frames) with their durations: the first :data:`RAW_BYTES` as they are,
+    the rest zlib-compressed (level 1, a gallery frame shrinks about 30 times)."""
 
     def __init__(self):
         self.blobs, self.durations = [], []
-        self.shape = None
+        self.shape, self.raw = None, 0
 
     def add(self, rgb, duration):
         self.shape = rgb.shape
-        self.blobs.append(zlib.compress(np.ascontiguousarray(rgb), 1))
+        if self.raw + rgb.nbytes <= RAW_BYTES:
+            self.raw += rgb.nbytes
+            self.blobs.append(np.array(rgb, copy=True))
+        else:
+            self.blobs.append(zlib.compress(np.ascontiguousarray(rgb), 1))
         self.durations.append(duration)
 
     def __len__(self):
         return len(self.blobs)
 
     def frame(self, i):
-        return np.frombuffer(zlib.decompress(self.blobs[i]), np.uint8).reshape(self.shape)
+        blob = self.blobs[i]
+        if isinstance(blob, np.ndarray):
+            return blob
+        return np.frombuffer(zlib.decompress(blob), np.uint8).reshape(self.shape)
 
     def __iter__(self):
         return (self.frame(i) for i in range(len(self)))

@@ -10,9 +10,13 @@ cluster, Voronoi cells, centres as crosses, a title and a caption.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Measure the checkout this script is in, not whichever animate is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import imageio.v3 as iio
 import matplotlib
