@@ -155,8 +155,8 @@ class Writer:
 
 
 # Frames waiting for the GIF's palette are kept as they are up to this many bytes
-# (a short animation: 48 frames of 480 x 480), zlib-compressed beyond.
-RAW_BYTES = 32 * 2**20
+# (a short animation: 24 frames of 480 x 480), zlib-compressed beyond.
+RAW_BYTES = 16 * 2**20
 
 
 class FrameStore:
