@@ -64,9 +64,7 @@ class AgglomerativePainter(Painter):
 
     def _enlarge_points(self):
         # A handful of named points are read one by one: draw them large enough to.
-        layer = self.points
-        for line in (*layer.lines.values(), layer.unassigned, layer.noise):
-            line.set_markersize(line.get_markersize() * 1.6)
+        self.points.scale_markers(1.6)
         for i, (x, y) in enumerate(self.xy):
             self.ax.annotate(
                 str(i),

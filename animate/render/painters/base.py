@@ -26,11 +26,18 @@ class ClusterPoints:
         self.ax, self.xy, self.size = ax, xy, size
         self.cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
         self.lines = {}
-        self.alpha = None
+        self.alpha, self.props = None, {}
+        # The points each line shows now, and of which coordinates.
+        self._shown, self._shown_xy = {}, None
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
         # A cross is drawn by its edge alone: without an edge width it is invisible.
         self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
-        canvas.animate(_Layer(self))
+        # Grey points and coloured ones are two artists, so that the coloured can be
+        # lifted above other artists (``restyle(zorder=...)``) as their lines once were.
+        self.greys = _Layer(lambda: [self.unassigned, self.noise])
+        self.colours = _Layer(lambda: [self.lines[s] for s in sorted(self.lines)])
+        self.canvas = canvas
+        canvas.animate(self.greys, self.colours)
 
     def _line(self, colour, marker, size, edge=None, edge_width=0.4):
         line = Line2D(
@@ -59,8 +66,25 @@ class ClusterPoints:
                 edge=style.INK if colour == 6 else None,
             )
             line.set_alpha(self.alpha)
+            line.set(**self.props)
             self.lines[slot] = line
         return self.lines[slot]
+
+    def restyle(self, zorder=None, **props):
+        """Line properties (``markeredgecolor=...``) of every colour slot's line, made
+        now or later; ``zorder`` lifts the coloured points among the other artists."""
+        self.props.update(props)
+        for line in self.lines.values():
+            line.set(**props)
+        if zorder is not None:
+            self.colours.set_zorder(zorder)
+            self.canvas.animate()  # sorts the animated artists again
+
+    def scale_markers(self, factor):
+        """Every point's marker ``factor`` times larger, grey ones included."""
+        self.size *= factor
+        for line in (*self.lines.values(), self.unassigned, self.noise):
+            line.set_markersize(line.get_markersize() * factor)
 
     def set_alpha(self, alpha):
         """The opacity of the coloured and unassigned points (noise keeps its own)."""
@@ -79,27 +103,28 @@ class ClusterPoints:
         groups = dict(zip(used.tolist(), np.split(order, starts[1:])))
         for slot in used[used >= 0].tolist():
             self._slot_line(slot)
+        if self.xy is not self._shown_xy:
+            self._shown, self._shown_xy = {}, self.xy
         for key, line in ((-2, self.noise), (-1, self.unassigned), *self.lines.items()):
             idx = groups.get(key, order[:0])
-            line.set_data(self.xy[idx, 0], self.xy[idx, 1])
+            # New data makes matplotlib rebuild the line's path: only when it changed.
+            if not np.array_equal(idx, self._shown.get(key)):
+                line.set_data(self.xy[idx, 0], self.xy[idx, 1])
+                self._shown[key] = idx
             # Hidden lines are skipped when drawing: most slots are empty most of the time.
             line.set_visible(len(idx) > 0)
 
-    def drawn(self):
-        """The lines in drawing order: unassigned, noise, then colour slots."""
-        return [self.unassigned, self.noise, *(self.lines[s] for s in sorted(self.lines))]
-
 
 class _Layer(Artist):
-    """One animated artist that draws a :class:`ClusterPoints`' visible lines, in order."""
+    """One animated artist that draws the visible lines ``lines()`` gives, in order."""
 
-    def __init__(self, points):
+    def __init__(self, lines):
         super().__init__()
-        self.points = points
+        self.lines = lines
         self.set_zorder(2)
 
     def draw(self, renderer):
-        for line in self.points.drawn():
+        for line in self.lines():
             if line.get_visible():
                 line.draw(renderer)
 

@@ -34,10 +34,7 @@ class MiniBatchPainter(Painter):
         super().__init__(trace, ctx)
         canvas, view = ctx.canvas, ctx.view
         self.batch = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)) * 1.5)
-        for line in self.batch.lines.values():
-            line.set_markeredgecolor(style.INK)
-            line.set_markeredgewidth(0.5)
-            line.set_zorder(2.5)
+        self.batch.restyle(markeredgecolor=style.INK, markeredgewidth=0.5, zorder=2.5)
         self.centers = [view.points(step.centers) for step in trace.steps]
         self._full = _full_data_inertia(trace)
         k = len(self.centers[0])
