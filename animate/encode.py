@@ -233,9 +233,11 @@ class IndexedFrames:
             indices = exact_indices(frame, own)
         self.last_rgb = frame
         if own is None:
+            # After a frame with its own palette every colour counts as new: the colour
+            # table must hold what the unchanged pixels show too.
             changed = indices
-            if self.previous is not None:
-                changed = indices[_changes(indices, self.palette, *self.previous)]
+            if self.previous is not None and self.previous[1] is self.palette:
+                changed = indices[indices != self.previous[0]]
             counts = np.bincount(changed.ravel(), minlength=256)
             if counts.any():
                 self.needs.append(counts > 0)

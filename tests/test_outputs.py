@@ -388,3 +388,18 @@ def test_clustergif_storyboard_draws_one_beside_each_scene(tmp_path, capsys, mon
     assert main(["-q", "-j", "1", "--storyboard"]) == 0
     names = sorted(p.name for p in (tmp_path / "output").iterdir())
     assert names == ["a.gif", "a_storyboard.png", "b.gif", "b_storyboard.png", "index.html"]
+
+
+def test_gif_shows_a_shared_palette_frame_after_a_photo_frame(tmp_path):
+    # A photo frame (flat blocks of 800 colours: a palette of its own), then the same
+    # frame with the photo gone: the band of blue that did not change keeps its colour.
+    rng = np.random.default_rng(3)
+    photo = np.full((160, 160, 3), 255, np.uint8)
+    blocks = rng.integers(0, 256, (40, 20, 3), dtype=np.uint8)
+    photo[:, :80] = np.kron(blocks, np.ones((4, 4, 1), np.uint8))
+    photo[10:30, 100:140] = (0, 114, 178)
+    plain = photo.copy()
+    plain[:, :80] = 255
+    palette = encode.palette_for([photo, plain])
+    assert encode.frame_palette(photo, palette) is not palette
+    _check_gif([photo, plain, photo, plain], [100, 200, 300, 400], tmp_path / "p.gif")
