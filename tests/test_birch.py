@@ -249,9 +249,10 @@ NESTED = {
 }
 
 
-@pytest.mark.parametrize("name", ["moons", "blobs 3-d"])
-@pytest.mark.parametrize("nested", NESTED)
-def test_global_step_by_a_named_algorithm_matches_sklearns_estimator(name, nested):
+@pytest.mark.parametrize(
+    ("nested", "name"), [(n, ("moons", "blobs 3-d")[i % 2]) for i, n in enumerate(NESTED)]
+)
+def test_global_step_by_a_named_algorithm_matches_sklearns_estimator(nested, name):
     ours, theirs = NESTED[nested]
     steps = assert_same_as_sklearn(DATA[name], theirs, threshold=0.3, n_clusters=ours)
     final = steps[-1]
