@@ -296,3 +296,10 @@ def test_a_bad_algorithm_name_is_one_line_listing_the_choices(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and not out.exists()
     assert "n_clusters must be" in err and "'kmedoids'" in err
     assert all(name in err for name in animate.ALGORITHMS)
+
+
+def test_a_threshold_whose_square_overflows_holds_everything_in_one_subcluster():
+    X = make("blobs", n_samples=40, random_state=1)[0]
+    final = animate.run("birch", X, threshold=1e300, n_clusters=None).steps[-1]
+    assert len(final.subcluster_centers) == 1
+    assert np.all(final.labels == 0)
