@@ -281,6 +281,11 @@ def test_sklearn_birch_with_an_estimator_runs_as_the_table_naming_ours():
     table = collect(X, threshold=0.4, n_clusters={"name": "kmeans", "n_clusters": 4})[0]
     np.testing.assert_array_equal(trace.final.labels, table[-1].labels)
     assert animate.run("birch", X, n_clusters="K-Means").params["n_clusters"] == "kmeans"
+    ours = animate.run(
+        "birch", X, threshold=0.4, n_clusters=animate.estimator("kmeans", n_clusters=4)
+    )
+    assert ours.params["n_clusters"] == {"name": "kmeans", "n_clusters": 4}
+    np.testing.assert_array_equal(ours.final.labels, table[-1].labels)
 
 
 def test_too_many_clusters_for_the_subclusters_says_so_in_one_line():

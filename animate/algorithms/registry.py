@@ -137,8 +137,9 @@ class NestedAlgorithm:
 
     Accepts the algorithm's name or alias (run with its default parameters), a
     table ``{"name": "kmeans", "n_clusters": 3, ...}`` (those parameters, the
-    others at their defaults) or a configured scikit-learn estimator this
-    project reproduces (``KMeans(n_clusters=3)``: its ``get_params()``).
+    others at their defaults), ``animate.estimator("kmeans", n_clusters=3)``, or
+    a configured scikit-learn estimator this project reproduces
+    (``KMeans(n_clusters=3)``: its ``get_params()``).
     Converts a name to its canonical name and the other two to such a table,
     its parameters checked (those that depend on the data are checked when it runs).
     """
@@ -157,6 +158,8 @@ class NestedAlgorithm:
                     f"got {_short(value)}"
                 )
             nested = spec(name)
+        elif _is_step_by_step(value):
+            nested, params = spec(value.algorithm), dict(value.params)
         elif hasattr(value, "get_params") and hasattr(value, "fit"):
             nested, params = from_estimator(value)
         else:
@@ -172,6 +175,12 @@ class NestedAlgorithm:
             f"the name of an algorithm ({', '.join(names())}), or a table "
             "{name = ..., its parameters}"
         )
+
+
+def _is_step_by_step(value):
+    from animate.api import StepByStep
+
+    return isinstance(value, StepByStep)
 
 
 def nested_call(value):
