@@ -81,7 +81,8 @@ def birch(X, *, threshold=0.5, branching_factor=50, n_clusters=3):
         this takes an algorithm of this project: its name ("kmeans",
         "agglomerative", "spectral"...; ``clustergif list`` shows them), run
         with its default parameters, or a table naming it with the
-        parameters to change, ``{"name": "kmeans", "n_clusters": 4}``, as a
+        parameters to change, ``{"name": "kmeans", "n_clusters": 4}`` (or
+        ``animate.estimator("kmeans", n_clusters=4)``), as a
         configured estimator carries its own (``Birch(n_clusters=KMeans(4))``
         converts to that table). Parameters that depend on the data (more
         clusters than subclusters) are checked when the global step runs.
