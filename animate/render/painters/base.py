@@ -251,6 +251,14 @@ def add_key(ax, canvas, xy, entries):
     return legend
 
 
+def first_key(canvas, name):
+    """Whether the key ``name`` is not yet on ``canvas``; it counts as drawn from now on.
+    A grid of panels explains an encoding once, in the first panel that uses it."""
+    first = name not in canvas.keys_drawn
+    canvas.keys_drawn.add(name)
+    return first
+
+
 def draw_goal(ax, canvas, xy, truth):
     """A small inset in the top left corner of ``ax``: the points coloured by their
     true groups, so that a wrong answer beside it reads as wrong."""

@@ -10,7 +10,15 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import ClusterPoints, Painter, Title, format_number, paints
+from animate.render.painters.base import (
+    ClusterPoints,
+    Painter,
+    Title,
+    add_key,
+    first_key,
+    format_number,
+    paints,
+)
 from animate.render.projection import emptiest_corner
 
 # The order p of the Minkowski norm behind each metric whose ball is a simple shape.
@@ -62,6 +70,9 @@ class DBSCANPainter(Painter):
         self._overlays(canvas)
         if self.narrated if legend is None else legend:
             self._legend(canvas)
+        elif legend is None and first_key(canvas, "dbscan"):
+            # A grid explains the point styles once, in its first DBSCAN panel.
+            self._key(canvas)
         self.kdist = self.rank = self.kmarks = None
         if panel.side is not None:
             self._setup_side()
@@ -166,6 +177,20 @@ class DBSCANPainter(Painter):
         legend.set_zorder(5)
         # Over the eps-balls, which are drawn after the cached background.
         canvas.animate(legend)
+
+    def _key(self, canvas):
+        """Core, border and noise: the compact key of a panel in a grid."""
+        core = style.CLUSTER_COLOURS[0]
+        add_key(
+            self.ax,
+            canvas,
+            self.xy,
+            [
+                ("core", "o", self.size, core, core, {}),
+                ("border", "o", self.size * _BORDER_SCALE, core, core, {}),
+                ("noise", "x", _noise_size(self.size), style.NOISE, style.NOISE, {"mew": 1.2}),
+            ],
+        )
 
     def _setup_side(self):
         side = self.panel.side

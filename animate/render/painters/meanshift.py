@@ -156,7 +156,8 @@ class MeanShiftPainter(Painter):
                 (0.0, 0.0),
                 xytext=(0, 9),
                 textcoords="offset points",
-                fontsize=style.FONT_SIZES["status"],
+                # A counted window's count is what the scene is about: it reads large.
+                fontsize=style.FONT_SIZES["title" if self.counted else "status"],
                 color=style.INK,
                 ha="center",
                 va="bottom",
