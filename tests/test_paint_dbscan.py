@@ -231,3 +231,19 @@ def test_scenes_fit_their_budget_and_loop(tmp_path, name, budget):
     else:
         rings = next(t for t in traces if t.algorithm == "dbscan")
         assert rings.final.labels.max() + 1 == 2
+
+
+def test_a_grid_explains_core_border_and_noise_once_in_its_first_dbscan_panel():
+    from animate.render import _canvas, _painters
+    from animate.render.timeline import Timing
+
+    X, y = animate.datasets.make("blobs", n_samples=60, random_state=0)
+    traces = [animate.run("dbscan", X, y=y, eps=eps) for eps in (0.5, 1.0, 2.0)]
+    traces.insert(0, animate.run("kmeans", X, y=y, n_clusters=3))
+    canvas = _canvas(4, (480, 480), 2, False, None, None, None)
+    painters = _painters(traces, canvas, Timing(), {}, False)
+    legends = [p.ax.get_legend() for p in painters]
+    assert legends[0] is None and legends[2] is None and legends[3] is None
+    assert [t.get_text() for t in legends[1].get_texts()] == ["core", "border", "noise"]
+    noise = legends[1].legend_handles[2]
+    assert noise.get_marker() == "x" and noise.get_markeredgecolor() == style.NOISE

@@ -137,6 +137,19 @@ def test_palette_keeps_white_and_style_colours_exact():
     np.testing.assert_array_equal(mapped, frame)
 
 
+def test_palette_keeps_every_colour_map_level_of_a_heat_map_exactly():
+    levels = style.map_colours()
+    # A ramp of all the levels, each 6 pixels wide, as a heat map's colour bar draws it.
+    frame = np.full((40, 6 * len(levels), 3), 255, np.uint8)
+    frame[:20] = np.repeat(levels, 6, axis=0)[None]
+    palette = palette_for([frame])
+    mapped = palette[Quantiser(palette, CellMask().add(frame).occupied).index(frame)]
+    np.testing.assert_array_equal(mapped, frame)
+    # A GIF without heat maps spends none of its 255 colours on them.
+    plain = palette_for([np.full((40, 40, 3), 255, np.uint8)])
+    assert not (plain[:, None] == levels[None]).all(axis=2).any()
+
+
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
     from animate.encode import GifStream
 

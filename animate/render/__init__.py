@@ -16,7 +16,7 @@ import numpy as np
 from animate.errors import UserError
 from animate.metrics import StatusScores, needs_truth, status_metrics
 from animate.render.projection import View, fitted_limits
-from animate.render.timeline import Timeline, Timing
+from animate.render.timeline import GRID_STEP_MS, Timeline, Timing
 
 SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
@@ -48,6 +48,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         Show the algorithm's diagnostic panel (inertia, likelihood, dendrogram...).
     step_ms, first_ms, hold_ms : int
         How long a step, the first frame and the last frame last, in milliseconds.
+        Key steps (a first assignment, a relocation, a merge) last 2.5 steps; steps
+        that change nothing visible are skipped; in a grid a step lasts at least 400.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
     metrics : sequence of str, optional
@@ -156,8 +158,9 @@ def frames(
             f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
             f"{'it' if one else 'them'} out for this data, or score it with silhouette"
         )
-    timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
+    # A grid's steps last long enough to look over every panel.
+    timing = Timing(max(step_ms, GRID_STEP_MS) if n > 1 else step_ms, first_ms, hold_ms, max_frames)
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
     narrate = n == 1 and not caption
     painters = _painters(traces, canvas, timing, options, narrate)
@@ -169,8 +172,9 @@ def frames(
     if title and n > 1:
         canvas.title.set_text(title)
     weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
+    changes = [[p.change(i) for i in range(len(p.trace.steps))] for p in painters]
     timeline = Timeline.aligned(
-        [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
+        [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters], changes
     )
     scores = [StatusScores(metrics, t.X, t.y) for t in traces]
     yield from _play(painters, canvas, timeline, scores, narrate, endings)

@@ -13,7 +13,7 @@ from matplotlib.markers import MarkerStyle
 
 from animate.errors import UserError
 from animate.render import style
-from animate.render.painters.base import Painter, Title, format_number, paints
+from animate.render.painters.base import Painter, Title, format_number, paints, verdict
 
 MATRICES = {
     "similarity": "S  similarity",
@@ -163,6 +163,23 @@ class AffinityPainter(Painter):
         self.verdict.set_visible(last and not self.trace.converged)
         for heat_map in self.maps:
             heat_map.show(index, exemplars, slots[exemplars])
+
+    def key(self, index):
+        steps = self.trace.steps
+        if index and steps[index].n_exemplars and not steps[index - 1].n_exemplars:
+            return "first exemplars"
+        return verdict(self.trace, index)
+
+    def change(self, index):
+        if index == 0:
+            return 0.0
+        # The heat maps change with every step's messages; without them, a step shows
+        # something new only when the exemplars or the links change.
+        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+        same = np.array_equal(before.exemplars, now.exemplars) and np.array_equal(
+            before.labels, now.labels
+        )
+        return 0.0 if same and not self.maps else float("inf")
 
     def title(self):
         damping = self.trace.params["damping"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,7 @@ from matplotlib.lines import Line2D
 from animate.render import style
 from animate.render.colours import as_slots, colour_slots
 from animate.render.projection import emptiest_corner
+from animate.render.timeline import KEY_HOLD
 
 
 class ClusterPoints:
@@ -177,8 +179,28 @@ class Painter:
         raise NotImplementedError
 
     def weight(self, index):
-        """How long step ``index`` lasts relative to the base step duration."""
-        return 1.0
+        """How long step ``index`` lasts relative to the base step duration: a key
+        step (see :meth:`key`) holds longer."""
+        return KEY_HOLD if self.key(index) else 1.0
+
+    def key(self, index):
+        """What makes step ``index`` a key moment the animation dwells on (a first
+        assignment, a relocation, convergence, "not converged"), or None."""
+        return None
+
+    def change(self, index):
+        """How much step ``index`` changes the picture from step ``index - 1``, in
+        pixels moved, a point recoloured counting ``RECOLOURED_PX``; inf when
+        anything else changes. Steps
+        that together change less than :data:`~animate.render.timeline.QUIET_PX` get
+        no frame of their own. By default every step counts."""
+        return math.inf
+
+    def pixels(self, distance):
+        """A distance in the data's (projected) units, in pixels on the canvas."""
+        box = self.ax.get_position()
+        (x0, x1) = self.ctx.limits[0]
+        return distance * box.width * self.canvas.size[0] / (x1 - x0)
 
     def caption(self, index):
         """The caption of step ``index`` when this panel is narrated: by default the
@@ -335,6 +357,14 @@ def score_curve(side):
 def point_size(n_points):
     # Markers shrink as points multiply so that clusters stay readable.
     return float(np.clip(9.0 / n_points**0.25, 2.2, 6.5))
+
+
+def verdict(trace, index):
+    """ "converged" or "not converged" at a trace's last step, else None: the ending
+    every painter that marks key steps dwells on."""
+    if index != len(trace.steps) - 1:
+        return None
+    return "converged" if trace.converged else "not converged"
 
 
 def format_number(value):

@@ -16,6 +16,7 @@ from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
+from animate.render.timeline import RECOLOURED_PX
 
 # A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
 # no clusters yet), so no window is mistaken for the cluster sharing its colour.
@@ -185,9 +186,28 @@ class MeanShiftPainter(Painter):
             message += f"; {len(self.shown)} drawn as circles, every window's centre as a dot"
         return message
 
-    def weight(self, index):
-        # The merge is one frame that changes a lot: give the eye time to follow it.
-        return 2.5 if self.trace.steps[index].phase == "merge" else 1.0
+    def key(self, index):
+        steps = self.trace.steps
+        if steps[index].phase == "merge":
+            # One frame that changes a lot: the eye needs time to follow it.
+            return "windows merge"
+        if index and steps[index].phase == "shift" and steps[index - 1].phase == "shift":
+            stopped = np.asarray(steps[index].stopped)
+            if stopped.all() and not np.asarray(steps[index - 1].stopped).all():
+                return "every window has stopped"
+        return None
+
+    def change(self, index):
+        steps = self.trace.steps
+        if index == 0:
+            return 0.0
+        before, now = steps[index - 1], steps[index]
+        if before.phase != now.phase or not np.array_equal(before.stopped, now.stopped):
+            return float("inf")
+        moved = np.linalg.norm(self.positions[index] - self.positions[index - 1], axis=1)
+        # A counted window's count is written in it: points in or out are a change.
+        counts = np.abs(np.asarray(now.counts) - before.counts).sum() if self.counted else 0
+        return self.pixels(moved.max()) + RECOLOURED_PX * counts
 
     def show(self, index):
         step = self.trace.steps[index]
