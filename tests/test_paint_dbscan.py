@@ -240,10 +240,15 @@ def test_a_grid_explains_core_border_and_noise_once_in_its_first_dbscan_panel():
     X, y = animate.datasets.make("blobs", n_samples=60, random_state=0)
     traces = [animate.run("dbscan", X, y=y, eps=eps) for eps in (0.5, 1.0, 2.0)]
     traces.insert(0, animate.run("kmeans", X, y=y, n_clusters=3))
-    canvas = _canvas(4, (480, 480), 2, False, None, None, None)
+    canvas = _canvas(4, (640, 600), 2, False, None, None, None)
     painters = _painters(traces, canvas, Timing(), {}, False)
     legends = [p.ax.get_legend() for p in painters]
+    # Same data in every panel, so as much room in each: the first DBSCAN panel has it.
     assert legends[0] is None and legends[2] is None and legends[3] is None
     assert [t.get_text() for t in legends[1].get_texts()] == ["core", "border", "noise"]
     noise = legends[1].legend_handles[2]
     assert noise.get_marker() == "x" and noise.get_markeredgecolor() == style.NOISE
+    # One row inside the panel's edge, no wider than the panel.
+    canvas.grab()
+    box, panel = legends[1].get_window_extent(), painters[1].ax.get_window_extent()
+    assert box.height < 0.2 * panel.height and panel.x0 <= box.x0 and box.x1 <= panel.x1

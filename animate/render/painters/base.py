@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.colours import as_slots, colour_slots
-from animate.render.projection import emptiest_corner
+from animate.render.projection import edge_counts, emptiest_corner
 from animate.render.timeline import KEY_HOLD
 
 
@@ -239,9 +239,10 @@ class Title:
         return ", ".join([self.name, *self.parameters])
 
 
-def add_key(ax, canvas, xy, entries):
+def add_key(ax, canvas, xy, entries, loc=None, ncols=1):
     """A compact legend of ``entries`` (label, marker, size, face, edge, extra Line2D
-    keywords) in the corner of ``ax`` with the fewest of the points ``xy``."""
+    keywords) in the corner of ``ax`` with the fewest of the points ``xy`` (or at
+    ``loc``), in ``ncols`` columns."""
     handles = [
         Line2D(
             [],
@@ -258,7 +259,10 @@ def add_key(ax, canvas, xy, entries):
     ]
     legend = ax.legend(
         handles=handles,
-        loc=emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        loc=loc or emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        ncols=ncols,
+        # A marker needs no line's length beside it: a row of entries stays narrow.
+        **({"handlelength": 0.8, "columnspacing": 0.8} if ncols > 1 else {}),
         fontsize=style.FONT_SIZES["tick"],
         frameon=True,
         framealpha=1.0,
@@ -273,12 +277,22 @@ def add_key(ax, canvas, xy, entries):
     return legend
 
 
-def first_key(canvas, name):
-    """Whether the key ``name`` is not yet on ``canvas``; it counts as drawn from now on.
-    A grid of panels explains an encoding once, in the first panel that uses it."""
-    first = name not in canvas.keys_drawn
-    canvas.keys_drawn.add(name)
-    return first
+def grid_key(ax, canvas, xy, name, entries):
+    """The key ``name`` (entries as for :func:`add_key`) that a grid shows once, in one
+    row along the top or bottom edge of a panel: of the panels that ask for it, the
+    one whose edge holds the fewest of its points ``xy`` (the first on a tie). A panel
+    that asks later with more room takes it over: the earlier key is hidden.
+    Returns the legend, or None."""
+    counts = edge_counts(xy, ax.get_xlim(), ax.get_ylim())
+    edge = min(counts, key=counts.get)
+    held = canvas.keys_drawn.get(name)
+    if held is not None and held[0] <= counts[edge]:
+        return None
+    if held is not None:
+        held[1].set_visible(False)
+    legend = add_key(ax, canvas, xy, entries, loc=edge, ncols=len(entries))
+    canvas.keys_drawn[name] = (counts[edge], legend)
+    return legend
 
 
 def draw_goal(ax, canvas, xy, truth):

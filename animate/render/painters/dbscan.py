@@ -14,9 +14,8 @@ from animate.render.painters.base import (
     ClusterPoints,
     Painter,
     Title,
-    add_key,
-    first_key,
     format_number,
+    grid_key,
     paints,
 )
 from animate.render.projection import emptiest_corner
@@ -70,8 +69,8 @@ class DBSCANPainter(Painter):
         self._overlays(canvas)
         if self.narrated if legend is None else legend:
             self._legend(canvas)
-        elif legend is None and first_key(canvas, "dbscan"):
-            # A grid explains the point styles once, in its first DBSCAN panel.
+        elif legend is None:
+            # A grid explains the point styles once, where a DBSCAN panel has room.
             self._key(canvas)
         self.kdist = self.rank = self.kmarks = None
         if panel.side is not None:
@@ -181,10 +180,11 @@ class DBSCANPainter(Painter):
     def _key(self, canvas):
         """Core, border and noise: the compact key of a panel in a grid."""
         core = style.CLUSTER_COLOURS[0]
-        add_key(
+        grid_key(
             self.ax,
             canvas,
             self.xy,
+            "dbscan",
             [
                 ("core", "o", self.size, core, core, {}),
                 ("border", "o", self.size * _BORDER_SCALE, core, core, {}),

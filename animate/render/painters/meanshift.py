@@ -248,8 +248,8 @@ class MeanShiftPainter(Painter):
             disc.set_edgecolor(to_rgba(_WINDOW, 1.0 if moving else 0.55))
             disc.set_linestyle("-" if moving else "--")
         texts = [f"{step.counts[k]} points" if self.counted else "" for k in self.shown]
-        # Inside the top of the window, where it never leaves the axes.
-        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-4)
+        # Inside the top of the window, clear of its curved edge, where it never leaves the axes.
+        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-9)
         self.links.set_segments([])
         self.mode_marks.set_visible(False)
 
