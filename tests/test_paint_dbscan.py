@@ -223,7 +223,13 @@ def test_scenes_fit_their_budget_and_loop(tmp_path, name, budget):
     longest = max(len(t.steps) for t in traces)
     assert longest <= 90  # within the frame budget: every step shown
     expected = options["first_ms"] + options["step_ms"] * (longest - 2) + options["hold_ms"]
-    assert loop == 0 and total == expected
+    timeline = helpers.scene_timeline(scene)
+    # Every DBSCAN step shown; the k-means beside the circles holds its key steps (its
+    # first assignment, a relocation) 1.5 steps longer.
+    keys = sum(d == 2.5 * options["step_ms"] for d in timeline.durations[1:-1])
+    assert loop == 0 and total == timeline.total_ms
+    assert total == expected + 1.5 * options["step_ms"] * keys
+    assert (keys > 0) == (name == "dbscan_circles")
     if name == "dbscan_params":
         found = {(t.params["min_samples"], t.params["eps"]): t.final.labels for t in traces}
         assert found[(5, 2.0)].max() + 1 == 4

@@ -86,7 +86,7 @@ def corner_counts(xy, xlim, ylim):
     return {name: int(np.count_nonzero(inside)) for name, inside in corners.items()}
 
 
-def edge_counts(xy, xlim, ylim, depth=0.12):
+def edge_counts(xy, xlim, ylim, depth=0.2):
     """How many of the points ``xy`` lie along the top and the bottom edge of the axes,
     within ``depth`` of its height (a one-row legend's room)."""
     v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])

@@ -199,7 +199,8 @@ class AffinityPainter(Painter):
         clusters = _clusters(self.trace.final.n_exemplars)
         if self.trace.converged:
             return f"{clusters}, {self.trace.n_iter} iterations"
-        return f"not converged in {self.trace.n_iter} iterations: {clusters}"
+        # Shortened to fit a panel, it loses the iterations first, never the verdict.
+        return f"not converged: {clusters}, {self.trace.n_iter} iterations"
 
     def status(self, index):
         step = self.trace.steps[index]
