@@ -117,6 +117,20 @@ def test_compare_aligns_timelines_and_agrees_on_colours(tmp_path):
     assert info["loop"] == 0 and images[0][0].shape == (360, 640, 3)
 
 
+def test_steps_that_change_nothing_visible_get_no_frame_in_the_gif(tmp_path):
+    X, _ = animate.datasets.make("blobs", n_samples=60, centers=3, random_state=0)
+    # Found at once, then polished for 15 iterations no eye can tell apart.
+    em = animate.run("em", X, n_components=3, tol=1e-12, max_iter=15, random_state=0)
+    path = animate.render(
+        em, tmp_path / "em.gif", size=(240, 200), side_panel=False, step_ms=100, first_ms=100
+    )
+    _, images = _read_gif(path)
+    durations = [d for _, d in images]
+    assert len(em.steps) > 25 and len(durations) < 8
+    # The first E-step (the first assignment) is a key step: it holds 2.5 steps.
+    assert durations[:2] == [100, 250] and durations[-1] == 3000
+
+
 def test_quiet_steps_get_no_frame_and_key_steps_always_do():
     from animate.render.timeline import without_quiet
 
