@@ -212,3 +212,10 @@ def test_identical_points_below_rounding_split_as_in_sklearn():
     final = steps[-1]
     copies = (final.subcluster_centers == [0.6, 0.54]).all(axis=1)
     assert final.n_splits > 0 and copies.sum() >= 4
+
+
+def test_a_threshold_whose_square_overflows_holds_everything_in_one_subcluster():
+    X = make("blobs", n_samples=40, random_state=1)[0]
+    final = animate.run("birch", X, threshold=1e300, n_clusters=None).steps[-1]
+    assert len(final.subcluster_centers) == 1
+    assert np.all(final.labels == 0)

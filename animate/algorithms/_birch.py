@@ -139,8 +139,9 @@ class _Subcluster:
         n = self.n + other.n
         centroid = (1 / n) * linear_sum
         sq_norm = np.dot(centroid, centroid)
-        # Squared radius = mean squared norm - squared norm of the mean.
-        if squared_sum / n - sq_norm <= threshold**2:
+        # Squared radius = mean squared norm - squared norm of the mean. The threshold is
+        # squared by multiplying: a huge one then gives inf where ** raises OverflowError.
+        if squared_sum / n - sq_norm <= threshold * threshold:
             self.n, self.linear_sum, self.squared_sum = n, linear_sum, squared_sum
             self.centroid, self.sq_norm = centroid, sq_norm
             return True
