@@ -31,6 +31,11 @@ FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 8}
 POINT_SIZE = 16.0
 DPI = 100
 
+# Heat maps draw this colour map in this many flat levels. The GIF palette keeps a
+# slot for every level of a GIF that shows them, so no two levels merge into one
+# band wider than the others (neighbouring viridis levels are close in colour).
+COLOUR_MAP, MAP_LEVELS = "viridis", 24
+
 
 def cluster_colour(slot):
     """The colour of a cluster's colour slot (any int >= 0)."""
@@ -52,6 +57,19 @@ def cluster_rgb(slots):
 def tint(colour, strength=TINT):
     """``colour`` mixed with white: the light shade used for regions."""
     return 1.0 - strength * (1.0 - np.array(to_rgb(colour)))
+
+
+def colour_map():
+    """The heat maps' colour map, :data:`MAP_LEVELS` flat levels."""
+    from matplotlib import colormaps
+
+    return colormaps[COLOUR_MAP].resampled(MAP_LEVELS)
+
+
+def map_colours():
+    """The colour map's levels, low to high, as (MAP_LEVELS, 3) uint8."""
+    levels = colour_map()(np.arange(MAP_LEVELS))[:, :3]
+    return np.round(levels * 255).astype(np.uint8)
 
 
 def key_colours():
