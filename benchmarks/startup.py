@@ -33,7 +33,9 @@ def _seconds(command, repeat):
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"{command[-1][:60]!r} failed:\n{done.stderr[-2000:]}")
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times)
 
