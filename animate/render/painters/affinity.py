@@ -63,7 +63,7 @@ class AffinityPainter(Painter):
         self.ax.add_collection(self.links)
         # Exemplars as one collection whose markers change shape with their colour slot,
         # as the points' do: one artist to draw instead of one per (colour, shape).
-        point_size = self.points.lines[0].get_markersize()
+        point_size = self.points.size
         self.leaders = self.ax.scatter(
             [], [], s=(2.3 * point_size + 2) ** 2, edgecolors=style.INK, linewidths=0.9, zorder=3
         )

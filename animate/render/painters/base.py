@@ -19,23 +19,26 @@ class ClusterPoints:
     draws in the unassigned grey; noise (``noise`` mask) as small grey crosses.
     """
 
-    def __init__(self, ax, xy, canvas, size=4.0):
-        self.ax, self.xy = ax, xy
-        n_colours, n_shapes = len(style.CLUSTER_COLOURS), len(style.CLUSTER_MARKERS)
-        self.lines = {}
-        for shape in range(n_shapes):
-            for colour in range(n_colours):
-                slot = shape * n_colours + colour
-                self.lines[slot] = self._line(
-                    style.cluster_colour(slot),
-                    style.cluster_marker(slot),
-                    size,
-                    edge=style.INK if colour == 6 else None,
-                )
+    def __init__(self, ax, xy, canvas, size=4.0, slots=None):
+        self.ax, self.xy, self.canvas, self.size = ax, xy, canvas, size
+        cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
+        # A line per slot that can occur (``slots``), not all 49: a 32-panel grid
+        # would spend 16 MB on lines that never show a point.
+        used = range(cycle) if slots is None else sorted({int(s) % cycle for s in slots})
+        self.lines = {slot: self._slot_line(slot) for slot in used}
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
         # A cross is drawn by its edge alone: without an edge width it is invisible.
         self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
         canvas.animate(self.unassigned, self.noise, *self.lines.values())
+
+    def _slot_line(self, slot):
+        colour = slot % len(style.CLUSTER_COLOURS)
+        return self._line(
+            style.cluster_colour(slot),
+            style.cluster_marker(slot),
+            self.size,
+            edge=style.INK if colour == 6 else None,
+        )
 
     def _line(self, colour, marker, size, edge=None, edge_width=0.4):
         line = Line2D(
@@ -55,8 +58,11 @@ class ClusterPoints:
     def show(self, slots, noise=None):
         """Colour point i with ``slots[i]`` (-1: not assigned yet); ``noise`` marks noise."""
         slots = np.asarray(slots)
-        cycle = len(self.lines)
+        cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
         keys = np.where(slots >= 0, slots % cycle, -1)
+        for slot in set(np.unique(keys[keys >= 0]).tolist()) - set(self.lines):
+            self.lines[slot] = self._slot_line(slot)
+            self.canvas.animate(self.lines[slot])
         if noise is not None:
             keys = np.where(noise, -2, keys)
         order = np.argsort(keys, kind="stable")
@@ -148,10 +154,12 @@ class Painter:
         self.xy = ctx.view.points(trace.X)
         labels = [trace.steps[i].labels for i in ctx.indices]
         self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
+        # Every colour slot the shown steps use: point layers need a line for each.
+        self.used_slots = {slot for mapping in self.slots.values() for slot in mapping.values()}
         if self.points_layer:
             # Data points keep their size in pixels when the canvas scales its text up.
             size = point_size(len(self.xy)) / getattr(ctx.canvas, "scale", 1.0)
-            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=size)
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size, self.used_slots)
         panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
