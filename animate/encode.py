@@ -30,17 +30,17 @@ _BITS = 6
 _BLENDS = (0.2, 0.4, 0.6, 0.8)
 
 
-def palette_for(samples):
-    """A palette (m <= 255, 3) uint8: the style's colours, their blends with white,
-    then the most frequent other colours of the sample frames.
+def palette_for(samples, theme="light"):
+    """A palette (m <= 255, 3) uint8: the colours of ``theme`` (the style's), their
+    blends with its background, then the most frequent other colours of the sample frames.
 
     ``samples`` may be any iterable of RGB frames: they are read one at a time.
     Blends cover anti-aliased edges; the frequent colours cover what the style
     cannot predict (colour maps, overlapping translucent shapes).
     """
-    keys = style.key_colours().astype(float)
-    white = np.array([255.0, 255.0, 255.0])
-    blends = [keys] + [keys * t + white * (1 - t) for t in _BLENDS]
+    keys = style.key_colours(theme).astype(float)
+    paper = keys[0]  # the background comes first
+    blends = [keys] + [keys * t + paper * (1 - t) for t in _BLENDS]
     grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
     base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
     return _add_frequent(base, samples)
@@ -148,7 +148,7 @@ _FLAT_SHARE = 0.025
 _EXACT_PX = 12
 
 
-def frame_palette(frame, shared):
+def frame_palette(frame, shared, theme="light"):
     """The palette of one frame: ``shared``, or the frame's own if ``shared`` lacks the
     colours of its flat areas (pixels equal to their right and lower neighbours).
 
@@ -165,7 +165,7 @@ def frame_palette(frame, shared):
     values, counts = np.unique(packed[:-1, :-1][flat], return_counts=True)
     if counts[_far_from(values, shared)].sum() <= _FLAT_SHARE * packed.size:
         return shared
-    base = palette_for([])
+    base = palette_for([], theme)
     lacking = ~np.isin(values, _packed(shared))
     values, counts = values[lacking], counts[lacking]
     order = np.lexsort((values, -counts))
@@ -217,8 +217,8 @@ def sample_indices(n_frames):
     return range(0, n_frames, max(1, n_frames // 8))
 
 
-def gif_images(palette, quantiser, frames):
-    """Pillow "P" images of ``frames``, each carrying the full palette."""
+def gif_images(palette, quantiser, frames, theme="light"):
+    """Pillow "P" images of ``frames`` (drawn in ``theme``), each carrying the full palette."""
     from PIL import Image
 
     # The palette travels on the images: passed as save(palette=...), pillow
@@ -226,7 +226,7 @@ def gif_images(palette, quantiser, frames):
     full_palette = _fill_palette(palette).tobytes()
     for frame in frames:
         # A photo frame gets its own palette so that its colours stay exact.
-        own = frame_palette(frame, palette)
+        own = frame_palette(frame, palette, theme)
         if own is palette:
             indexed, colours = quantiser.index(frame), full_palette
         else:

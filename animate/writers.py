@@ -83,17 +83,20 @@ def format_paths(path, extra_formats=()):
     return paths
 
 
-def write(frames, paths, force=False):
+def write(frames, paths, force=False, theme="light"):
     """Stream ``(rgb, duration_ms)`` frames into one file per path; returns the paths.
 
     Each path's suffix picks its writer. Every file appears only when all are
     complete: a failure or Ctrl-C leaves none of them, and no temporary file.
     An existing file that is not one of our outputs is replaced only with ``force``.
+    ``theme`` is the one the frames are drawn in: the GIF's palette is built on its colours.
     """
     from animate.encode import atomic_paths
 
     paths = [Path(p) for p in paths]
     writers = [writer_for(p) for p in paths]
+    for writer in writers:
+        writer.theme = theme
     with atomic_paths(paths, force=force) as temporary:
         try:
             for writer, tmp in zip(writers, temporary):
@@ -132,6 +135,8 @@ class Writer:
     suffixes: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
     extra: str | None = None
+    # The theme the frames are drawn in (see :func:`write`).
+    theme = "light"
 
     @classmethod
     def check_available(cls):
@@ -221,9 +226,9 @@ class GifWriter(Writer):
         from animate import encode
 
         samples = self.store.frames(encode.sample_indices(len(self.store)))
-        palette = encode.palette_for(samples)
+        palette = encode.palette_for(samples, self.theme)
         quantiser = encode.Quantiser(palette, self.cells.occupied)
-        images = encode.gif_images(palette, quantiser, self.store)
+        images = encode.gif_images(palette, quantiser, self.store, self.theme)
         with open(self.path, "wb") as fp:
             stream = encode.GifStream(fp)
             for image, duration in zip(images, self.store.durations):

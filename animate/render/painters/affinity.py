@@ -24,7 +24,13 @@ MATRICES = {
 # A few flat levels rather than a smooth ramp: each level is one exact colour that
 # the GIF palette keeps, so the maps neither band unevenly nor shimmer between frames.
 _LEVELS = 24
-_COLOURMAP = matplotlib.colormaps["viridis"].resampled(_LEVELS)
+
+
+def _colourmap():
+    """The theme's matrix colour map in ``_LEVELS`` steps."""
+    return matplotlib.colormaps[style.MATRIX_CMAP].resampled(_LEVELS)
+
+
 # Messages have long tails (an exemplar's self-availability dwarfs the rest):
 # their colour scale spans these percentiles of the whole run, the tails saturate.
 _CLIP = (1.0, 99.0)
@@ -121,7 +127,7 @@ class AffinityPainter(Painter):
         ax = self.canvas.figure.add_axes(
             ((x + w * 0.3) / width, y / height, w * 0.4 / width, h / height)
         )
-        ax.imshow(np.arange(_LEVELS)[None], cmap=_COLOURMAP, aspect="auto")
+        ax.imshow(np.arange(_LEVELS)[None], cmap=_colourmap(), aspect="auto")
         ax.set_axis_off()
         for at, text, align in ((-0.02, "low", "right"), (1.02, "high", "left")):
             ax.text(
@@ -228,7 +234,7 @@ class HeatMap:
         n = len(rows.order)
         self.image = ax.imshow(
             next(iter(self.frames.values())),
-            cmap=_COLOURMAP,
+            cmap=_colourmap(),
             vmin=low,
             vmax=high,
             interpolation="nearest",

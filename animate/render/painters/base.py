@@ -32,12 +32,11 @@ class ClusterPoints:
         canvas.animate(self.unassigned, self.noise, *self.lines.values())
 
     def _slot_line(self, slot):
-        colour = slot % len(style.CLUSTER_COLOURS)
         return self._line(
             style.cluster_colour(slot),
             style.cluster_marker(slot),
             self.size,
-            edge=style.INK if colour == 6 else None,
+            edge=style.cluster_edge(slot),
         )
 
     def _line(self, colour, marker, size, edge=None, edge_width=0.4):
@@ -305,7 +304,7 @@ def centre_marks(ax, k, trail_zorder=3):
                 ls="none",
                 marker="X",
                 markersize=13,
-                markeredgecolor="white",
+                markeredgecolor=style.BACKGROUND,
                 markeredgewidth=1.3,
                 zorder=4,
             )
