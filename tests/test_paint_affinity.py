@@ -9,12 +9,13 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.painters.affinity import _COLOURMAP
+from animate.render.painters.affinity import _colourmap
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
 
 from helpers import paint as paint_alone
 
+_COLOURMAP = _colourmap()  # the light theme's
 SIZE = (940, 560)
 
 
