@@ -158,10 +158,19 @@ def test_the_data_sets_are_scikit_learns_to_the_bit(seed):
             assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref), (name, n)
 
 
+def test_the_sample_photos_are_scikit_learns():
+    from sklearn.datasets import load_sample_image
+
+    from animate.datasets import SAMPLE_IMAGES, _open_image
+
+    for name in SAMPLE_IMAGES:
+        assert np.array_equal(np.asarray(_open_image(name)), load_sample_image(name))
+
+
 def test_making_data_sets_does_not_import_scikit_learn():
     code = (
         "import sys, animate\n"
-        "for name in ('blobs', 'moons', 'circles', 'aniso', 'varied'):\n"
+        "for name in ('blobs', 'moons', 'circles', 'aniso', 'varied', 'photo'):\n"
         "    animate.datasets.make(name)\n"
         "print('sklearn' in sys.modules)\n"
     )
