@@ -176,10 +176,11 @@ class FrameStore:
         self.previous = None
 
     def add(self, rgb, duration):
-        rgb = np.ascontiguousarray(rgb)
         if self.previous is None:
-            self.previous = np.zeros_like(rgb)
-        self.blobs.append(zlib.compress(np.bitwise_xor(rgb, self.previous), 1))
+            self.previous = np.zeros(rgb.shape, np.uint8)
+        # In place: the difference needs no frame-sized buffer of its own.
+        self.previous ^= rgb
+        self.blobs.append(zlib.compress(self.previous, 1))
         np.copyto(self.previous, rgb)
         self.durations.append(duration)
 
