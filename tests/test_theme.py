@@ -167,14 +167,20 @@ def test_the_sample_photos_are_scikit_learns():
         assert np.array_equal(np.asarray(_open_image(name)), load_sample_image(name))
 
 
-def test_making_data_sets_does_not_import_scikit_learn():
+def test_making_data_sets_and_a_k_means_gif_does_not_import_scikit_learn(tmp_path):
+    # scikit-learn (with pandas, when installed) is 110-140 MB of a render's memory.
     code = (
         "import sys, animate\n"
         "for name in ('blobs', 'moons', 'circles', 'aniso', 'varied', 'photo'):\n"
         "    animate.datasets.make(name)\n"
+        "X, y = animate.datasets.make('blobs', n_samples=30)\n"
+        "trace = animate.run('kmeans', X, y=y, n_clusters=3, max_iter=2)\n"
+        "animate.render(trace, sys.argv[1], size=(240, 200), side_panel=False, max_frames=2)\n"
         "print('sklearn' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "k.gif")], capture_output=True, text=True
+    )
     assert result.stdout.strip() == "False", result.stderr
 
 
