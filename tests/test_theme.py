@@ -158,20 +158,23 @@ def test_the_data_sets_are_scikit_learns_to_the_bit(seed):
             assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref), (name, n)
 
 
-def test_the_sample_photos_are_scikit_learns():
-    from sklearn.datasets import load_sample_image
+def test_the_sample_photos_and_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits, load_sample_image
 
     from animate.datasets import SAMPLE_IMAGES, _open_image
 
     for name in SAMPLE_IMAGES:
         assert np.array_equal(np.asarray(_open_image(name)), load_sample_image(name))
+    X, y = animate.datasets.make("digits")
+    digits = load_digits()
+    assert np.array_equal(X, digits.data) and np.array_equal(y, digits.target)
 
 
 def test_making_data_sets_and_a_k_means_gif_does_not_import_scikit_learn(tmp_path):
     # scikit-learn (with pandas, when installed) is 110-140 MB of a render's memory.
     code = (
         "import sys, animate\n"
-        "for name in ('blobs', 'moons', 'circles', 'aniso', 'varied', 'photo'):\n"
+        "for name in ('blobs', 'moons', 'circles', 'aniso', 'varied', 'photo', 'digits'):\n"
         "    animate.datasets.make(name)\n"
         "X, y = animate.datasets.make('blobs', n_samples=30)\n"
         "trace = animate.run('kmeans', X, y=y, n_clusters=3, max_iter=2)\n"
