@@ -32,22 +32,28 @@ _BLENDS = (0.2, 0.4, 0.6, 0.8)
 
 def palette_for(samples, theme="light"):
     """A palette (m <= 255, 3) uint8: the colours of ``theme`` (the style's), their
-    blends with its background, then the most frequent other colours of the sample frames.
+    blends with its background, every level of the heat maps' colour map if the
+    samples show one, then the most frequent other colours of the sample frames.
 
     ``samples`` may be any iterable of RGB frames: they are read one at a time.
     Blends cover anti-aliased edges; the frequent colours cover what the style
-    cannot predict (colour maps, overlapping translucent shapes).
+    cannot predict (overlapping translucent shapes).
     """
     keys = style.key_colours(theme).astype(float)
     paper = keys[0]  # the background comes first
     blends = [keys] + [keys * t + paper * (1 - t) for t in _BLENDS]
     grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
     base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
-    return _add_frequent(base, samples)
-
-
-def _add_frequent(base, samples):
     colours, counts = _colour_counts(samples)
+    levels = style.map_colours(theme)
+    if np.isin(_packed(levels), colours).any():
+        # Each level its own slot: left to the frequency rule below, levels closer
+        # than its threshold would merge and the map would band unevenly.
+        base = _unique_rows(np.vstack([base, levels]))
+    return _add_frequent(base, colours, counts)
+
+
+def _add_frequent(base, colours, counts):
     if not len(colours):
         return base[:_MAX_COLOURS]
     order = np.lexsort((colours, -counts))

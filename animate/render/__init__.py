@@ -16,7 +16,7 @@ import numpy as np
 from animate.errors import UserError
 from animate.metrics import StatusScores, needs_truth, status_metrics
 from animate.render.projection import View, fitted_limits
-from animate.render.timeline import Timeline, Timing
+from animate.render.timeline import GRID_STEP_MS, Timeline, Timing
 
 SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
@@ -51,6 +51,8 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         colours checked for contrast there (for pages in dark mode).
     step_ms, first_ms, hold_ms : int
         How long a step, the first frame and the last frame last, in milliseconds.
+        Key steps (a first assignment, a relocation, a merge) last 2.5 steps; steps
+        that change nothing visible are skipped; in a grid a step lasts at least 400.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
     metrics : sequence of str, optional
@@ -165,8 +167,8 @@ def frames(
                 f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
                 f"{'it' if one else 'them'} out for this data, or score it with silhouette"
             )
-        timing = Timing(step_ms, first_ms, hold_ms, max_frames)
         n = len(traces)
+        timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
         canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
         narrate = n == 1 and not caption
         painters = _painters(traces, canvas, timing, options, narrate)
@@ -177,12 +179,29 @@ def frames(
             endings.append(_panel_title(painter, panel_title, n))
         if title and n > 1:
             canvas.title.set_text(title)
-        weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
-        timeline = Timeline.aligned(
-            [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
-        )
+        timeline = paced(painters, timing)
         scores = [StatusScores(metrics, t.X, t.y) for t in traces]
         yield from _play(painters, canvas, timeline, scores, narrate, endings)
+
+
+def grid_timing(n_panels, step_ms=500, first_ms=1500, hold_ms=3000, max_frames=90):
+    """The :class:`Timing` of ``n_panels`` panels: a grid's steps last at least
+    ``GRID_STEP_MS``, long enough to look over every panel."""
+    step_ms = max(step_ms, GRID_STEP_MS) if n_panels > 1 else step_ms
+    return Timing(step_ms, first_ms, hold_ms, max_frames)
+
+
+def paced(painters, timing):
+    """The timeline the painters' traces play on: key steps held, quiet steps left out."""
+    weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
+    changes = [[p.change(i) for i in range(len(p.trace.steps))] for p in painters]
+    return Timeline.aligned(
+        [len(p.trace.steps) for p in painters],
+        timing,
+        weights,
+        [p.focus for p in painters],
+        changes,
+    )
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):

@@ -190,6 +190,8 @@ class Canvas:
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self._animated, self._background = [], None
+        # The keys a grid explains once (see painters.base.grid_key): name -> (crowd, legend).
+        self.keys_drawn = {}
         px = self.px
         top = px(TITLE_PX) + (px(STATUS_PX) if rows * cols == 1 else 0)
         top += px(HEADER_PX) if headers else 0

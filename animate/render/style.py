@@ -32,6 +32,11 @@ FONT_SIZES = {"title": 11, "panel": 9, "caption": 9, "status": 8, "tick": 8}
 POINT_SIZE = 16.0
 DPI = 100
 
+# Heat maps draw the theme's matrix colour map in this many flat levels. The GIF
+# palette keeps a slot for every level of a GIF that shows them, so no two levels
+# merge into one band wider than the others (neighbouring viridis levels are close).
+MAP_LEVELS = 24
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -230,6 +235,21 @@ def tint(colour, strength=TINT):
     """``colour`` mixed with the background: the pale shade used for regions."""
     paper = np.array(to_rgb(_current.get().background))
     return paper - strength * (paper - np.array(to_rgb(colour)))
+
+
+def colour_map(chosen=None):
+    """The heat maps' colour map, :data:`MAP_LEVELS` flat levels, of the theme
+    ``chosen`` (default: the one in use)."""
+    from matplotlib import colormaps
+
+    chosen = _current.get() if chosen is None else theme(chosen)
+    return colormaps[chosen.matrix_cmap].resampled(MAP_LEVELS)
+
+
+def map_colours(chosen=None):
+    """The colour map's levels, low to high, as (MAP_LEVELS, 3) uint8."""
+    levels = colour_map(chosen)(np.arange(MAP_LEVELS))[:, :3]
+    return np.round(levels * 255).astype(np.uint8)
 
 
 def key_colours(chosen=None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,8 @@ from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.colours import as_slots, colour_slots
-from animate.render.projection import emptiest_corner
+from animate.render.projection import edge_counts, emptiest_corner
+from animate.render.timeline import KEY_HOLD
 
 
 class ClusterPoints:
@@ -184,8 +186,28 @@ class Painter:
         raise NotImplementedError
 
     def weight(self, index):
-        """How long step ``index`` lasts relative to the base step duration."""
-        return 1.0
+        """How long step ``index`` lasts relative to the base step duration: a key
+        step (see :meth:`key`) holds longer."""
+        return KEY_HOLD if self.key(index) else 1.0
+
+    def key(self, index):
+        """What makes step ``index`` a key moment the animation dwells on (a first
+        assignment, a relocation, convergence, "not converged"), or None."""
+        return None
+
+    def change(self, index):
+        """How much step ``index`` changes the picture from step ``index - 1``, in
+        pixels moved, a point recoloured counting ``RECOLOURED_PX``; inf when
+        anything else changes. Steps
+        that together change less than :data:`~animate.render.timeline.QUIET_PX` get
+        no frame of their own. By default every step counts."""
+        return math.inf
+
+    def pixels(self, distance):
+        """A distance in the data's (projected) units, in pixels on the canvas."""
+        box = self.ax.get_position()
+        (x0, x1) = self.ctx.limits[0]
+        return distance * box.width * self.canvas.size[0] / (x1 - x0)
 
     def caption(self, index):
         """The caption of step ``index`` when this panel is narrated: by default the
@@ -224,9 +246,10 @@ class Title:
         return ", ".join([self.name, *self.parameters])
 
 
-def add_key(ax, canvas, xy, entries):
+def add_key(ax, canvas, xy, entries, loc=None, ncols=1):
     """A compact legend of ``entries`` (label, marker, size, face, edge, extra Line2D
-    keywords) in the corner of ``ax`` with the fewest of the points ``xy``."""
+    keywords) in the corner of ``ax`` with the fewest of the points ``xy`` (or at
+    ``loc``), in ``ncols`` columns."""
     handles = [
         Line2D(
             [],
@@ -243,7 +266,10 @@ def add_key(ax, canvas, xy, entries):
     ]
     legend = ax.legend(
         handles=handles,
-        loc=emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        loc=loc or emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        ncols=ncols,
+        # A marker needs no line's length beside it: a row of entries stays narrow.
+        **({"handlelength": 0.8, "columnspacing": 0.8} if ncols > 1 else {}),
         fontsize=style.FONT_SIZES["tick"],
         frameon=True,
         framealpha=1.0,
@@ -255,6 +281,24 @@ def add_key(ax, canvas, xy, entries):
     legend.set_zorder(5)
     # Over the animated artists, which are drawn after the cached background.
     canvas.animate(legend)
+    return legend
+
+
+def grid_key(ax, canvas, xy, name, entries):
+    """The key ``name`` (entries as for :func:`add_key`) that a grid shows once, in one
+    row along the top or bottom edge of a panel: of the panels that ask for it, the
+    one whose edge holds the fewest of its points ``xy`` (the first on a tie). A panel
+    that asks later with more room takes it over: the earlier key is hidden.
+    Returns the legend, or None."""
+    counts = edge_counts(xy, ax.get_xlim(), ax.get_ylim())
+    edge = min(counts, key=counts.get)
+    held = canvas.keys_drawn.get(name)
+    if held is not None and held[0] <= counts[edge]:
+        return None
+    if held is not None:
+        held[1].set_visible(False)
+    legend = add_key(ax, canvas, xy, entries, loc=edge, ncols=len(entries))
+    canvas.keys_drawn[name] = (counts[edge], legend)
     return legend
 
 
@@ -334,6 +378,14 @@ def score_curve(side):
 def point_size(n_points):
     # Markers shrink as points multiply so that clusters stay readable.
     return float(np.clip(9.0 / n_points**0.25, 2.2, 6.5))
+
+
+def verdict(trace, index):
+    """ "converged" or "not converged" at a trace's last step, else None: the ending
+    every painter that marks key steps dwells on."""
+    if index != len(trace.steps) - 1:
+        return None
+    return "converged" if trace.converged else "not converged"
 
 
 def format_number(value):

@@ -16,6 +16,7 @@ from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
+from animate.render.timeline import RECOLOURED_PX
 
 # A window is a tool, not a cluster: neutral grey (the theme's muted ink) while it
 # climbs (the algorithm knows no clusters yet), so no window is mistaken for the
@@ -164,7 +165,8 @@ class MeanShiftPainter(Painter):
                 (0.0, 0.0),
                 xytext=(0, 9),
                 textcoords="offset points",
-                fontsize=style.FONT_SIZES["status"],
+                # A counted window's count is what the scene is about: it reads large.
+                fontsize=style.FONT_SIZES["title" if self.counted else "status"],
                 color=style.INK,
                 ha="center",
                 va="bottom",
@@ -192,9 +194,28 @@ class MeanShiftPainter(Painter):
             message += f"; {len(self.shown)} drawn as circles, every window's centre as a dot"
         return message
 
-    def weight(self, index):
-        # The merge is one frame that changes a lot: give the eye time to follow it.
-        return 2.5 if self.trace.steps[index].phase == "merge" else 1.0
+    def key(self, index):
+        steps = self.trace.steps
+        if steps[index].phase == "merge":
+            # One frame that changes a lot: the eye needs time to follow it.
+            return "windows merge"
+        if index and steps[index].phase == "shift" and steps[index - 1].phase == "shift":
+            stopped = np.asarray(steps[index].stopped)
+            if stopped.all() and not np.asarray(steps[index - 1].stopped).all():
+                return "every window has stopped"
+        return None
+
+    def change(self, index):
+        steps = self.trace.steps
+        if index == 0:
+            return 0.0
+        before, now = steps[index - 1], steps[index]
+        if before.phase != now.phase or not np.array_equal(before.stopped, now.stopped):
+            return float("inf")
+        moved = np.linalg.norm(self.positions[index] - self.positions[index - 1], axis=1)
+        # A counted window's count is written in it: points in or out are a change.
+        counts = np.abs(np.asarray(now.counts) - before.counts).sum() if self.counted else 0
+        return self.pixels(moved.max()) + RECOLOURED_PX * counts
 
     def show(self, index):
         step = self.trace.steps[index]
@@ -235,8 +256,8 @@ class MeanShiftPainter(Painter):
             disc.set_edgecolor(to_rgba(style.MUTED, 1.0 if moving else 0.55))
             disc.set_linestyle("-" if moving else "--")
         texts = [f"{step.counts[k]} points" if self.counted else "" for k in self.shown]
-        # Inside the top of the window, where it never leaves the axes.
-        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-4)
+        # Inside the top of the window, clear of its curved edge, where it never leaves the axes.
+        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-9)
         self.links.set_segments([])
         self.mode_marks.set_visible(False)
 
