@@ -30,22 +30,22 @@ _BITS = 6
 _BLENDS = (0.2, 0.4, 0.6, 0.8)
 
 
-def palette_for(samples):
-    """A palette (m <= 255, 3) uint8: the style's colours, their blends with white,
-    every level of the heat maps' colour map if the samples show one, then the
-    most frequent other colours of the sample frames.
+def palette_for(samples, theme="light"):
+    """A palette (m <= 255, 3) uint8: the colours of ``theme`` (the style's), their
+    blends with its background, every level of the heat maps' colour map if the
+    samples show one, then the most frequent other colours of the sample frames.
 
     ``samples`` may be any iterable of RGB frames: they are read one at a time.
     Blends cover anti-aliased edges; the frequent colours cover what the style
     cannot predict (overlapping translucent shapes).
     """
-    keys = style.key_colours().astype(float)
-    white = np.array([255.0, 255.0, 255.0])
-    blends = [keys] + [keys * t + white * (1 - t) for t in _BLENDS]
+    keys = style.key_colours(theme).astype(float)
+    paper = keys[0]  # the background comes first
+    blends = [keys] + [keys * t + paper * (1 - t) for t in _BLENDS]
     grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
     base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
     colours, counts = _colour_counts(samples)
-    levels = style.map_colours()
+    levels = style.map_colours(theme)
     if np.isin(_packed(levels), colours).any():
         # Each level its own slot: left to the frequency rule below, levels closer
         # than its threshold would merge and the map would band unevenly.
@@ -117,15 +117,30 @@ class Quantiser:
         self.filled[_cell(palette)] = True
 
     def index(self, frame):
-        """``frame`` as palette indices, (h, w) uint8."""
-        cells = _cell(frame)
-        new = np.unique(cells[~self.filled[cells]])
-        if len(new):
-            levels = np.stack([new >> (2 * _BITS), (new >> _BITS) & 63, new & 63], axis=1)
-            centres = (levels << (8 - _BITS)) + (1 << (7 - _BITS))
-            self.lut[new] = self.tree.query(centres.astype(float))[1]
-            self.filled[new] = True
-        return self.lut[cells]
+        """``frame`` (..., 3) as palette indices (...) uint8, a band of pixels at a time."""
+        indices = np.empty(frame.shape[:-1], dtype=np.uint8)
+        for band in _bands(frame):
+            cells = _cell(frame[band])
+            new = np.unique(cells[~self.filled[cells]])
+            if len(new):
+                levels = np.stack([new >> (2 * _BITS), (new >> _BITS) & 63, new & 63], axis=1)
+                centres = (levels << (8 - _BITS)) + (1 << (7 - _BITS))
+                self.lut[new] = self.tree.query(centres.astype(float))[1]
+                self.filled[new] = True
+            indices[band] = self.lut[cells]
+        return indices
+
+
+# Pixels looked up at once: a few hundred KB of cells at a time, not a whole frame's
+# (6.8 MB for the gallery's 1760 x 960 grid).
+_BAND_PIXELS = 2**16
+
+
+def _bands(frame):
+    """Slices of ``frame``'s first axis holding about ``_BAND_PIXELS`` pixels each."""
+    per_row = max(1, int(np.prod(frame.shape[1:-1])))
+    rows = max(1, _BAND_PIXELS // per_row)
+    return (slice(top, top + rows) for top in range(0, len(frame), rows))
 
 
 # A frame whose flat areas show colours far from the shared palette on more than this
@@ -136,7 +151,7 @@ _FLAT_SHARE = 0.025
 _EXACT_PX = 12
 
 
-def frame_palette(frame, shared):
+def frame_palette(frame, shared, theme="light"):
     """The palette of one frame: ``shared``, or the frame's own if ``shared`` lacks the
     colours of its flat areas (pixels equal to their right and lower neighbours).
 
@@ -153,7 +168,7 @@ def frame_palette(frame, shared):
     values, counts = np.unique(packed[:-1, :-1][flat], return_counts=True)
     if counts[_far_from(values, shared)].sum() <= _FLAT_SHARE * packed.size:
         return shared
-    base = palette_for([])
+    base = palette_for([], theme)
     lacking = ~np.isin(values, _packed(shared))
     values, counts = values[lacking], counts[lacking]
     order = np.lexsort((values, -counts))
@@ -220,10 +235,10 @@ class IndexedFrames:
     :func:`frame_palette`) keeps a palette of its own.
     """
 
-    def __init__(self, palette):
+    def __init__(self, palette, theme="light"):
         from animate.writers import FrameStore
 
-        self.palette, self.quantiser = palette, Quantiser(palette)
+        self.palette, self.quantiser, self.theme = palette, Quantiser(palette), theme
         # The indices wait as the RGB frames did; ``own``: each frame's own palette or None.
         self.indices, self.own = FrameStore(), []
         # Which shared-palette colours each frame changes pixels to, and how many pixels.
@@ -232,7 +247,7 @@ class IndexedFrames:
         self.previous = self.last_rgb = None
 
     def add(self, frame):
-        own = frame_palette(frame, self.palette)
+        own = frame_palette(frame, self.palette, self.theme)
         if own is self.palette:
             indices, own = self._index(frame), None
         else:
@@ -288,7 +303,7 @@ class IndexedFrames:
         return np.array(backwards[::-1], dtype=np.int64)
 
     def __iter__(self):
-        return ((self.indices.frame(i), own) for i, own in enumerate(self.own))
+        return zip(self.indices.frames(), self.own)
 
 
 class GifEncoder:
@@ -370,10 +385,10 @@ class GifEncoder:
             self.fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")
 
 
-def write_indexed(fp, palette, frames, durations):
-    """Write RGB ``frames`` (iterable, read once) with ``durations`` (ms) as a GIF to
-    the open file ``fp``, mapped to ``palette``; see :class:`GifEncoder`."""
-    indexed = IndexedFrames(palette)
+def write_indexed(fp, palette, frames, durations, theme="light"):
+    """Write RGB ``frames`` (iterable, read once) drawn in ``theme`` with ``durations``
+    (ms) as a GIF to the open file ``fp``, mapped to ``palette``; see :class:`GifEncoder`."""
+    indexed = IndexedFrames(palette, theme)
     for frame in frames:
         indexed.add(frame)
     gif = GifEncoder(fp, palette, indexed.colour_order())

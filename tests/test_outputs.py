@@ -128,13 +128,6 @@ def test_gif_shows_every_quantised_frame_for_its_duration(kmeans_frames, tmp_pat
     _check_gif(*kmeans_frames, tmp_path / "k.gif")
 
 
-def test_gif_frames_compressed_while_waiting_come_back_the_same(
-    kmeans_frames, tmp_path, monkeypatch
-):
-    monkeypatch.setattr(writers, "RAW_BYTES", 0)
-    _check_gif(*kmeans_frames, tmp_path / "k.gif")
-
-
 def test_gif_is_deterministic_and_smaller_than_pillows(kmeans_frames, tmp_path):
     encode.write_gif(*kmeans_frames, tmp_path / "a.gif")
     encode.write_gif(*kmeans_frames, tmp_path / "b.gif")

@@ -9,7 +9,6 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.painters.affinity import _COLOURMAP
 from animate.render.painters.base import format_number
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
@@ -17,6 +16,7 @@ from animate.scenes import load_scene
 from helpers import paint as paint_alone
 from helpers import scene_timeline
 
+_COLOURMAP = style.colour_map()  # the light theme's
 SIZE = (940, 560)
 
 

@@ -9,10 +9,13 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.painters.meanshift import _FILL_ALPHA, _WINDOW, _spread
+from animate.render.painters.meanshift import _FILL_ALPHA, _spread
 from animate.scenes import load_scene
 
 from helpers import near, paint, pixel, rgb, scene_timeline
+
+# Windows are drawn in the theme's muted ink (the light theme's here).
+_WINDOW = style.MUTED
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 

@@ -46,6 +46,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         Title line; default names the algorithm and its key parameters.
     side_panel : bool, default=True
         Show the algorithm's diagnostic panel (inertia, likelihood, dendrogram...).
+    theme : {"light", "dark"}, default="light"
+        The colours: "dark" draws on dark paper with light ink, its cluster
+        colours checked for contrast there (for pages in dark mode).
     step_ms, first_ms, hold_ms : int
         How long a step, the first frame and the last frame last, in milliseconds.
         Key steps (a first assignment, a relocation, a merge) last 2.5 steps; steps
@@ -84,7 +87,7 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
-def compare(traces, path, *, formats=(), alt=None, force=False, **options):
+def compare(traces, path, *, formats=(), alt=None, force=False, theme="light", **options):
     """Animate several traces side by side in one file, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
@@ -105,7 +108,7 @@ def compare(traces, path, *, formats=(), alt=None, force=False, **options):
     title : str, optional
         The figure's title line.
     formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption,
-    headers, row_headers, **options
+    headers, row_headers, theme, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     force : bool, default=False
         Replace ``path`` even if it exists and is not an animation this tool wrote
@@ -117,15 +120,17 @@ def compare(traces, path, *, formats=(), alt=None, force=False, **options):
         The file written (a ``Path``); ``.others`` lists the other formats written.
     """
     from animate.display import Animation
+    from animate.render import style
     from animate.writers import format_paths, write
 
+    chosen = style.theme(theme)
     paths = format_paths(path, formats)
     traces = _check_traces(traces)
     if alt is None:
         from animate.describe import describe
 
         alt = describe(traces)
-    write(frames(traces, **options), paths, force=force)
+    write(frames(traces, theme=chosen, **options), paths, force=force, theme=chosen)
     return Animation(paths[0], alt=alt, others=paths[1:])
 
 
@@ -146,33 +151,37 @@ def frames(
     caption=None,
     headers=None,
     row_headers=None,
+    theme="light",
     **options,
 ):
-    """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
-    traces = _check_traces(traces)
-    metrics = status_metrics([*(["ari"] if ari else []), *status_metrics(metrics)])
-    if needs_truth(metrics) and all(t.y is None for t in traces):
-        wanted = [m for m in metrics if needs_truth([m])]
-        one = len(wanted) == 1
-        raise UserError(
-            f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
-            f"{'it' if one else 'them'} out for this data, or score it with silhouette"
-        )
-    n = len(traces)
-    timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
-    canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
-    narrate = n == 1 and not caption
-    painters = _painters(traces, canvas, timing, options, narrate)
-    endings = []
-    for painter, panel_title in zip(painters, titles or [None] * n):
-        # Outcomes are revealed in the last frame, not given away in the first.
-        painter.panel.title.set_text(_panel_title(painter, panel_title, n, outcome=False))
-        endings.append(_panel_title(painter, panel_title, n))
-    if title and n > 1:
-        canvas.title.set_text(title)
-    timeline = paced(painters, timing)
-    scores = [StatusScores(metrics, t.X, t.y) for t in traces]
-    yield from _play(painters, canvas, timeline, scores, narrate, endings)
+    """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side, in ``theme``."""
+    from animate.render import style
+
+    with style.using(theme):
+        traces = _check_traces(traces)
+        metrics = status_metrics([*(["ari"] if ari else []), *status_metrics(metrics)])
+        if needs_truth(metrics) and all(t.y is None for t in traces):
+            wanted = [m for m in metrics if needs_truth([m])]
+            one = len(wanted) == 1
+            raise UserError(
+                f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
+                f"{'it' if one else 'them'} out for this data, or score it with silhouette"
+            )
+        n = len(traces)
+        timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
+        canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
+        narrate = n == 1 and not caption
+        painters = _painters(traces, canvas, timing, options, narrate)
+        endings = []
+        for painter, panel_title in zip(painters, titles or [None] * n):
+            # Outcomes are revealed in the last frame, not given away in the first.
+            painter.panel.title.set_text(_panel_title(painter, panel_title, n, outcome=False))
+            endings.append(_panel_title(painter, panel_title, n))
+        if title and n > 1:
+            canvas.title.set_text(title)
+        timeline = paced(painters, timing)
+        scores = [StatusScores(metrics, t.X, t.y) for t in traces]
+        yield from _play(painters, canvas, timeline, scores, narrate, endings)
 
 
 def grid_timing(n_panels, step_ms=500, first_ms=1500, hold_ms=3000, max_frames=90):

@@ -323,11 +323,14 @@ class Canvas:
             # Hidden artists cost a call each; grids of panels hide most of theirs.
             if artist.get_visible():
                 artist.draw(renderer)
-        # One conversion out of the canvas's RGBA buffer (a view: it must not outlive
-        # the next draw), where slicing and copying through numpy took three copies.
-        buffer = self.canvas.buffer_rgba()
-        size = (buffer.shape[1], buffer.shape[0])
-        image = Image.frombuffer("RGBA", size, buffer, "raw", "RGBA", 0, 1).convert("RGB")
+        # The buffer is a view into the canvas: copy before the next draw.
+        buffer = np.asarray(self.canvas.buffer_rgba())
+        if not self.labels:
+            return buffer[..., :3].copy()
+        # One copy, straight from the RGBA buffer (alpha dropped, not blended).
+        height, width = buffer.shape[:2]
+        image = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
+        image = image.convert("RGB")
         draw = ImageDraw.Draw(image)
         for label in self.labels:
             label.draw(draw)

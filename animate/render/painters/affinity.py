@@ -24,7 +24,6 @@ MATRICES = {
 # A few flat levels rather than a smooth ramp: each level is one exact colour that
 # the GIF palette keeps, so the maps neither band unevenly nor shimmer between frames.
 _LEVELS = style.MAP_LEVELS
-_COLOURMAP = style.colour_map()
 # Messages have long tails (an exemplar's self-availability dwarfs the rest):
 # their colour scale spans these percentiles of the whole run, the tails saturate.
 _CLIP = (1.0, 99.0)
@@ -258,7 +257,7 @@ class HeatMap:
         n = len(rows.order)
         self.image = ax.imshow(
             next(iter(self.frames.values())),
-            cmap=_COLOURMAP,
+            cmap=style.colour_map(),
             vmin=low,
             vmax=high,
             interpolation="nearest",
@@ -402,7 +401,9 @@ def _colour_bar(canvas, room, low, high, clipped):
     bar_h = canvas.px(5)
     top = y + h - canvas.px(3)
     ax = canvas.figure.add_axes((x / width, (top - bar_h) / height, w / width, bar_h / height))
-    ax.imshow(np.arange(_LEVELS)[None], cmap=_COLOURMAP, aspect="auto", interpolation="nearest")
+    ax.imshow(
+        np.arange(_LEVELS)[None], cmap=style.colour_map(), aspect="auto", interpolation="nearest"
+    )
     ax.set_axis_off()
     ends = ("≤ ", "≥ ") if clipped else ("", "")
     for at, value, end, align in ((0.0, low, ends[0], "left"), (1.0, high, ends[1], "right")):

@@ -24,13 +24,16 @@ class ClusterPoints:
     of the 49 never are), and all are drawn by one artist, in slot order.
     """
 
-    def __init__(self, ax, xy, canvas, size=4.0):
+    def __init__(self, ax, xy, canvas, size=4.0, slots=None):
         self.ax, self.xy, self.size = ax, xy, size
         self.cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
         self.lines = {}
         self.alpha, self.props = None, {}
         # The points each line shows now, and of which coordinates.
         self._shown, self._shown_xy = {}, None
+        # Lines for the slots known to occur (``slots``) are made at once; others when used.
+        for slot in sorted({int(s) % self.cycle for s in slots or ()}):
+            self._slot_line(slot)
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
         # A cross is drawn by its edge alone: without an edge width it is invisible.
         self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
@@ -60,12 +63,11 @@ class ClusterPoints:
 
     def _slot_line(self, slot):
         if slot not in self.lines:
-            colour = slot % len(style.CLUSTER_COLOURS)
             line = self._line(
                 style.cluster_colour(slot),
                 style.cluster_marker(slot),
                 self.size,
-                edge=style.INK if colour == 6 else None,
+                edge=style.cluster_edge(slot),
             )
             line.set_alpha(self.alpha)
             line.set(**self.props)
@@ -210,10 +212,12 @@ class Painter:
         self.xy = ctx.view.points(trace.X)
         labels = [trace.steps[i].labels for i in ctx.indices]
         self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
+        # Every colour slot the shown steps use: point layers need a line for each.
+        self.used_slots = {slot for mapping in self.slots.values() for slot in mapping.values()}
         if self.points_layer:
             # Data points keep their size in pixels when the canvas scales its text up.
             size = point_size(len(self.xy)) / getattr(ctx.canvas, "scale", 1.0)
-            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=size)
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size, self.used_slots)
         panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
@@ -401,7 +405,7 @@ def centre_marks(ax, k, trail_zorder=3):
                 ls="none",
                 marker="X",
                 markersize=13,
-                markeredgecolor="white",
+                markeredgecolor=style.BACKGROUND,
                 markeredgewidth=1.3,
                 zorder=4,
             )

@@ -89,9 +89,10 @@ class DBSCANPainter(Painter):
         # Core and other points need different sizes, hence two layers.
         size = _marker_size(len(self.xy))
         self.size = size
-        self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size)
+        used = self.used_slots
+        self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size, used)
         self.other_points = ClusterPoints(
-            self.ax, self.xy[~self.core], canvas, size * _BORDER_SCALE
+            self.ax, self.xy[~self.core], canvas, size * _BORDER_SCALE, used
         )
         # A cross needs a stroke to be seen at all, and some size to be told from a dot.
         self.other_points.noise.set_markeredgewidth(1.2 if size > 4 else 0.9)

@@ -73,7 +73,7 @@ class EMPainter(Painter):
                     marker="X",
                     markersize=12,
                     markerfacecolor=style.cluster_colour(slot),
-                    markeredgecolor="white",
+                    markeredgecolor=style.BACKGROUND,
                     markeredgewidth=1.3,
                     zorder=4,
                 )

@@ -18,18 +18,19 @@ from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
 from animate.render.timeline import RECOLOURED_PX
 
-# A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
-# no clusters yet), so no window is mistaken for the cluster sharing its colour.
-_WINDOW = style.MUTED
-# Trails are drawn in ink, darker than the windows they leave behind.
-_TRAIL = style.INK
+# A window is a tool, not a cluster: neutral grey (the theme's muted ink) while it
+# climbs (the algorithm knows no clusters yet), so no window is mistaken for the
+# cluster sharing its colour. Trails are drawn in ink, stronger than the windows.
 _FILL_ALPHA = 0.14
 # Up to this many windows, the points inside them are picked out and counted.
 _COUNTED = 3
 # At the merge, each mode says how many windows joined it, if there are this few modes.
 _TALLIED = 6
-# A white rim keeps labels legible over points and trails.
-_HALO = withStroke(linewidth=2.5, foreground=style.BACKGROUND)
+
+
+def _halo():
+    """A rim of the paper's colour: labels stay legible over points and trails."""
+    return withStroke(linewidth=2.5, foreground=style.BACKGROUND)
 
 
 @paints("meanshift")
@@ -83,8 +84,15 @@ class MeanShiftPainter(Painter):
             self.canvas,
             occupied,
             [
-                ("window, radius = bandwidth", "o", 11, to_rgba(_WINDOW, _FILL_ALPHA), _WINDOW, {}),
-                ("dashed outline: stopped", "o", 11, "none", to_rgba(_WINDOW, 0.55), dashed),
+                (
+                    "window, radius = bandwidth",
+                    "o",
+                    11,
+                    to_rgba(style.MUTED, _FILL_ALPHA),
+                    style.MUTED,
+                    {},
+                ),
+                ("dashed outline: stopped", "o", 11, "none", to_rgba(style.MUTED, 0.55), dashed),
                 ("mode", "*", 12, style.CLUSTER_COLOURS[0], style.HIGHLIGHT, {}),
             ],
         )
@@ -163,7 +171,7 @@ class MeanShiftPainter(Painter):
                 ha="center",
                 va="bottom",
                 zorder=6,
-                path_effects=[_HALO],
+                path_effects=[_halo()],
             )
             for _ in range(n_notes)
         ]
@@ -216,7 +224,7 @@ class MeanShiftPainter(Painter):
         self.trails.set_segments(self.positions[: index + 1].transpose(1, 0, 2))
         # Once the windows have stopped, many trails step back behind the modes; a
         # lone window's path is the story, so it stays.
-        trail_colour = _TRAIL if climbing or self.counted else style.GRID
+        trail_colour = style.INK if climbing or self.counted else style.GRID
         self.trails.set_color(trail_colour)
         past = self.positions[: index + 1].reshape(-1, 2)
         self.stops.set_data(past[:, 0], past[:, 1])
@@ -233,7 +241,7 @@ class MeanShiftPainter(Painter):
 
     def _show_climb(self, step, here):
         stopped, dropped = np.asarray(step.stopped), np.asarray(step.dropped)
-        faces = np.where(stopped[:, None], to_rgba(style.INK), to_rgba(_WINDOW))
+        faces = np.where(stopped[:, None], to_rgba(style.INK), to_rgba(style.MUTED))
         faces[dropped] = to_rgba(style.UNASSIGNED)
         self.kernels.set_offsets(here)
         self.kernels.set_facecolors(faces)
@@ -244,8 +252,8 @@ class MeanShiftPainter(Painter):
             disc.set_center(here[k])
             disc.set_visible(not dropped[k])
             # A stopped window keeps only its outline: the moving ones stand out.
-            disc.set_facecolor(to_rgba(_WINDOW, _FILL_ALPHA if moving else 0.0))
-            disc.set_edgecolor(to_rgba(_WINDOW, 1.0 if moving else 0.55))
+            disc.set_facecolor(to_rgba(style.MUTED, _FILL_ALPHA if moving else 0.0))
+            disc.set_edgecolor(to_rgba(style.MUTED, 1.0 if moving else 0.55))
             disc.set_linestyle("-" if moving else "--")
         texts = [f"{step.counts[k]} points" if self.counted else "" for k in self.shown]
         # Inside the top of the window, clear of its curved edge, where it never leaves the axes.

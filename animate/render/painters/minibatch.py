@@ -33,7 +33,9 @@ class MiniBatchPainter(Painter):
     def __init__(self, trace, ctx):
         super().__init__(trace, ctx)
         canvas, view = ctx.canvas, ctx.view
-        self.batch = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)) * 1.5)
+        self.batch = ClusterPoints(
+            self.ax, self.xy, canvas, point_size(len(self.xy)) * 1.5, self.used_slots
+        )
         self.batch.restyle(markeredgecolor=style.INK, markeredgewidth=0.5, zorder=2.5)
         self.centers = [view.points(step.centers) for step in trace.steps]
         self._full = _full_data_inertia(trace)
