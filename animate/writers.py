@@ -109,18 +109,24 @@ def write(frames, paths, force=False, theme="light"):
     return paths
 
 
+# A full garbage collection costs about 0.15 s: worth it only for a big figure
+# (a grid of panels, 2 MB a frame and more), not for a 480 x 480 single panel.
+_COLLECT_FROM_BYTES = 2 * 2**20
+
+
 def _feed(frames, writers):
-    count = 0
+    count, frame_bytes = 0, 0
     for rgb, duration in frames:
         rgb = np.asarray(rgb, dtype=np.uint8)
         for writer in writers:
             writer.add_frame(rgb, int(duration))
-        count += 1
+        count, frame_bytes = count + 1, rgb.nbytes
     if not count:
         raise UserError("there are no frames to write")
-    # The spent figure (matplotlib's artists refer to each other in cycles) is freed
-    # now, before the GIF's palette pass needs memory of its own.
-    gc.collect()
+    if frame_bytes >= _COLLECT_FROM_BYTES:
+        # The spent figure (matplotlib's artists refer to each other in cycles) is
+        # freed now, before the GIF's palette pass needs memory of its own.
+        gc.collect()
     for writer in writers:
         writer.finish()
 
