@@ -290,12 +290,14 @@ class IndexedFrames:
         """
         needs = np.array(self.needs).reshape(-1, 256)
         counted = needs.sum(axis=0)
-        left = list(np.flatnonzero(self.pixel_counts))
+        left = np.flatnonzero(self.pixel_counts)
         active = np.ones(len(needs), bool)
         backwards = []
-        while left:
-            last = min(left, key=lambda c: (counted[c], self.pixel_counts[c], -c))
-            left.remove(last)
+        while len(left):
+            # The least counted, then the fewest pixels, then the highest index.
+            at = np.lexsort((-left, self.pixel_counts[left], counted[left]))[0]
+            last = int(left[at])
+            left = np.delete(left, at)
             backwards.append(last)
             leaving = active & needs[:, last]
             counted -= needs[leaving].sum(axis=0)
