@@ -11,6 +11,7 @@ from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
+    MAX_ITER,
     NONE,
     RANDOM_STATE,
     Estimator,
@@ -35,7 +36,7 @@ from animate.trace import Step
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "init": [Options("k-means++", "random"), ARRAY],
         "n_init": [Options("auto"), Interval(Integral, 1, 1000)],
-        "max_iter": Interval(Integral, 1, None),
+        "max_iter": Interval(Integral, 1, MAX_ITER),
         "tol": Interval(Real, 0, None),
         "random_state": RANDOM_STATE,
         "sample_weight": [NONE, ARRAY],

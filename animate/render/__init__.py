@@ -76,9 +76,11 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     """
     from animate.render.painters import painter_for
 
+    (trace,) = _check_traces([trace])
     side = side_panel and painter_for(trace.algorithm, trace.data_kind).side_title is not None
-    size = size or (SIDE_SIZE if side else SINGLE_SIZE)
-    titles = [title] if title else None
+    if size is None:
+        size = SIDE_SIZE if side else SINGLE_SIZE
+    titles = None if title is None else [_check_text("title", title)]
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
@@ -158,6 +160,11 @@ def frames(
         )
     timing = Timing(step_ms, first_ms, hold_ms, max_frames)
     n = len(traces)
+    cols = _check_cols(cols, n)
+    title, caption = _check_text("title", title), _check_text("caption", caption)
+    for name, texts in (("titles", titles), ("headers", headers), ("row_headers", row_headers)):
+        for text in texts or ():
+            _check_text(name, text)
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
     narrate = n == 1 and not caption
     painters = _painters(traces, canvas, timing, options, narrate)
@@ -183,7 +190,7 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     from animate.render.figure import Canvas
 
     canvas = Canvas(
-        size or (max(320, 300 * cols), 60 + 320 * rows),
+        (max(320, 300 * cols), 60 + 320 * rows) if size is None else size,
         rows,
         cols,
         side=side_panel,
@@ -293,6 +300,8 @@ def _status(painter, index, scores=None):
 def _check_traces(traces):
     from animate.trace import Trace
 
+    if not isinstance(traces, Trace | list | tuple):
+        raise UserError(f"expected Trace objects from animate.run, got {type(traces).__name__}")
     traces = list(traces) if not isinstance(traces, Trace) else [traces]
     if not traces:
         raise UserError("compare needs at least one trace")
@@ -300,6 +309,25 @@ def _check_traces(traces):
         if not isinstance(trace, Trace):
             raise UserError(f"expected Trace objects from animate.run, got {type(trace).__name__}")
     return traces
+
+
+def _check_cols(cols, n_panels):
+    """``cols``: None (as square a grid as fits) or a whole number of panels per row."""
+    if cols is None:
+        return None
+    if isinstance(cols, bool) or not isinstance(cols, int) or not 1 <= cols <= n_panels:
+        raise UserError(
+            f"cols must be a whole number of panels per row from 1 to {n_panels} (the "
+            f"panels there are), got {cols!r}"
+        )
+    return cols
+
+
+def _check_text(name, text):
+    """``text`` if it is a string (or None): titles and captions are drawn as given."""
+    if text is not None and not isinstance(text, str):
+        raise UserError(f"{name} must be text (a string), got {text!r}")
+    return text
 
 
 def _anchor(trace, first, painters):
