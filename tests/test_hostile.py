@@ -102,3 +102,235 @@ def test_agglomerative_on_integer_lattices_matches_scikit_learn_exactly():
             expected = AgglomerativeClustering(**params).fit(X).labels_
             labels = animate.run("agglomerative", X, **params).final.labels
         np.testing.assert_array_equal(labels, expected, err_msg=str(params))
+
+
+# Render options -------------------------------------------------------------------------
+
+X4 = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return animate.run("kmeans", X4, n_clusters=2, init=X4[[0, 2]])
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"size": (float("inf"), 480)}, "size must be"),
+        ({"size": (float("nan"), 480)}, "size must be"),
+        ({"size": ("160", 120)}, "size must be"),
+        ({"size": 5}, "size must be"),
+        ({"size": (-160, 120)}, "size must be"),
+        ({"size": (10**30, 10**30)}, "size must be"),
+        ({"first_ms": 655_360}, "first_ms must be .* to 655,350"),
+        ({"step_ms": 10**30}, "step_ms must be"),
+        ({"hold_ms": float("nan")}, "hold_ms must be"),
+        ({"step_ms": -5}, "step_ms must be"),
+        ({"title": 5}, "title must be text"),
+        ({"title": b"bytes"}, "title must be text"),
+        ({"caption": ["a"]}, "caption must be text"),
+    ],
+)
+def test_bad_render_options_are_one_error_and_write_nothing(tmp_path, trace, options, fragment):
+    with pytest.raises(animate.UserError, match=fragment) as info:
+        animate.render(trace, tmp_path / "out.gif", max_frames=2, **options)
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cols", [1.5, "2", -1, 0, 3, 10**30, True])
+def test_cols_must_be_a_whole_number_of_panels(tmp_path, trace, cols):
+    with pytest.raises(animate.UserError, match="cols must be a whole number of panels"):
+        animate.compare([trace, trace], tmp_path / "out.gif", cols=cols, size=(320, 160))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", [None, 5, 1.5, ""])
+def test_render_refuses_a_path_that_is_not_a_file_name(trace, path):
+    with pytest.raises(animate.UserError, match="output path must be a file name"):
+        animate.render(trace, path, size=(160, 120), max_frames=2)
+
+
+@pytest.mark.parametrize("what", [None, "trace", 5])
+def test_render_refuses_what_is_not_a_trace(tmp_path, what):
+    with pytest.raises(animate.UserError, match="expected Trace objects"):
+        animate.render(what, tmp_path / "out.gif")
+
+
+def test_the_longest_frame_a_gif_stores_is_written(tmp_path, trace):
+    from PIL import Image
+
+    path = tmp_path / "long.gif"
+    animate.render(trace, path, size=(160, 120), max_frames=2, first_ms=655_350, hold_ms=655_350)
+    with Image.open(path) as gif:
+        assert gif.info["duration"] == 655_350
+
+
+def test_affinity_renders_without_its_heat_maps_when_too_small(tmp_path):
+    small = animate.run("affinity", np.random.RandomState(0).rand(12, 2))
+    animate.render(small, tmp_path / "a.gif", size=(300, 150), max_frames=2)
+    assert (tmp_path / "a.gif").read_bytes().startswith(b"GIF89a")
+
+
+# Scene files and the command line ---------------------------------------------------------
+
+SCENE = """\
+title = "t"
+[data]
+name = "blobs"
+n_samples = 20
+[algorithm]
+name = "kmeans"
+n_clusters = 2
+[render]
+max_frames = 2
+{render}
+"""
+
+
+@pytest.mark.parametrize(
+    ("render", "fragment"),
+    [
+        ("size = 5", "size must be"),
+        ('size = "big"', "size must be"),
+        ("size = [1e308, 480]", "size must be"),
+        ("options = 5", "options must be a table"),
+        ("cols = 1.5", "cols must be a whole number"),
+        ("cols = -1", "cols must be a whole number"),
+        ('cols = "2"', "cols must be a whole number"),
+        ("first_ms = 1000000000", "first_ms must be"),
+        ("hold_ms = 1e400", "hold_ms must be"),
+    ],
+)
+def test_bad_render_keys_in_a_scene_are_one_user_error(tmp_path, render, fragment):
+    from animate.scenes import load_scene
+
+    path = tmp_path / "scene.toml"
+    path.write_text(SCENE.format(render=render))
+    with pytest.raises(animate.UserError, match=fragment):
+        load_scene(path).render(tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("path", [None, 5])
+def test_load_scene_refuses_a_non_path(path):
+    from animate.scenes import load_scene
+
+    with pytest.raises(animate.UserError, match="a scene must be the path"):
+        load_scene(path)
+
+
+def test_the_command_line_refuses_a_frame_longer_than_gif_stores(tmp_path, capsys):
+    from animate.cli import main
+
+    out = tmp_path / "x.gif"
+    args = ["run", "kmeans", "--dataset", "blobs", "--n-samples", "20", "-o", str(out)]
+    assert main([*args, "--hold-ms", "1000000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "hold_ms must be" in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_list_survives_a_scene_that_is_not_utf8(tmp_path, monkeypatch, capsys):
+    from animate.cli import main
+
+    (tmp_path / "scenes").mkdir()
+    (tmp_path / "scenes" / "bad.toml").write_bytes(b'title = "\xff\xfe"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["list"]) == 0
+    assert "bad.toml" in capsys.readouterr().out
+
+
+# CSV files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_csv_with_another_separator_gets_a_hint(tmp_path, separator, name):
+    from animate.datasets import load_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text(f"a{separator}b\n1{separator}2\n3{separator}4\n")
+    with pytest.raises(animate.UserError, match=f"separated by {name}, not commas"):
+        load_csv(path)
+
+
+def test_a_headerless_csv_with_a_text_label_column_keeps_its_first_row(tmp_path):
+    from animate.datasets import load_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text("0,0,x\n1,1,y\n2,2,x\n3,3,y\n")
+    X, y = load_csv(path, label_column=2)
+    assert X.tolist() == [[0, 0], [1, 1], [2, 2], [3, 3]] and y.tolist() == [0, 1, 0, 1]
+    with pytest.raises(animate.UserError, match="line 1, column 3 holds 'x'"):
+        load_csv(path)  # the label column read as data: named, not dropped
+
+
+def test_a_column_is_named_by_number_from_the_command_line(tmp_path):
+    from animate.datasets import read_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n0,0,x\n1,1,y\n2,2,x\n")
+    assert read_csv(path, label_column="2").label_names == ("x", "y")
+    assert read_csv(path, columns=["1"]).feature_names == ("b",)
+    # A header's own name wins over a number.
+    path.write_text("a,b,2\n0,0,5\n1,1,6\n")
+    table = read_csv(path, label_column="2")
+    assert table.y.tolist() == [5, 6] and table.feature_names == ("a", "b")
+
+
+def test_the_command_line_takes_a_label_column_by_number(tmp_path):
+    from animate.cli import main
+
+    csv = tmp_path / "d.csv"
+    csv.write_text("0,0,x\n1,1,y\n5,5,x\n6,6,y\n")
+    out = tmp_path / "x.gif"
+    args = ["run", "kmeans", "--dataset", str(csv), "--label-column", "2", "--set", "n_clusters=2"]
+    assert main([*args, "--size", "160x120", "--max-frames", "2", "-q", "-o", str(out)]) == 0
+    assert out.exists()
+
+
+# Limits: refused at once, the limit named ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "module"),
+    [
+        ("affinity", "_affinity"),
+        ("agglomerative", "_agglomerative"),
+        ("optics", "_optics"),
+        ("hdbscan", "_hdbscan"),
+    ],
+)
+def test_quadratic_algorithms_refuse_more_points_than_their_limit(monkeypatch, algorithm, module):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(f"animate.algorithms.{module}"), "MAX_POINTS", 10)
+    X = np.random.RandomState(0).rand(25, 2)
+    with pytest.raises(animate.UserError, match=r"25 points .* at most 10: .*X\[::3\]"):
+        animate.run(algorithm, X)
+    animate.run(algorithm, X[:10])
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "parameter"),
+    [
+        ("kmeans", "max_iter"),
+        ("em", "max_iter"),
+        ("meanshift", "max_iter"),
+        ("minibatch", "max_iter"),
+        ("affinity", "max_iter"),
+        ("affinity", "convergence_iter"),
+    ],
+)
+def test_iterations_are_bounded(algorithm, parameter):
+    with pytest.raises(animate.UserError, match=f"{parameter} must be .* <= 10000"):
+        animate.run(algorithm, np.random.RandomState(0).rand(20, 2), **{parameter: 10_001})
+
+
+def test_a_run_whose_steps_could_outgrow_memory_is_refused_at_once(monkeypatch):
+    from animate.algorithms import _checks
+
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**20)
+    with pytest.raises(animate.UserError, match=r"max_iter=100 may keep 200 steps.*2 MiB.*max_iter <= 32"):
+        animate.run("em", np.zeros((1000, 2)), max_iter=100)

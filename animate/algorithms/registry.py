@@ -281,7 +281,7 @@ def _check_steps(display, n_samples, max_iter):
     if needed > budget:
         raise UserError(
             f"{display} with max_iter={max_iter} may keep {2 * max_iter:,} steps of "
-            f"{n_samples:,} labels ({needed / 2**30:.1f} GiB), over half the free memory; "
+            f"{n_samples:,} labels ({needed / 2**20:,.0f} MiB), over half the free memory; "
             f"use max_iter <= {int(budget // (16 * n_samples)):,} or subsample the data"
         )
 
