@@ -71,8 +71,8 @@ def _varied(n_samples, random_state, cluster_std=(1.0, 2.5, 0.5)):
 
 
 def _uniform(n_samples, random_state, n_features=2):
-    rng = np.random.default_rng(random_state)
-    return rng.uniform(0.0, 1.0, (n_samples, n_features)), None
+    # The draw of scikit-learn's clustering comparison chart ("no structure").
+    return np.random.RandomState(random_state).rand(n_samples, n_features), None
 
 
 class Dataset(tuple):
@@ -265,7 +265,7 @@ def describe():
     return {name: text for name, (_, text) in _MAKERS.items()}
 
 
-def make(name, n_samples=300, random_state=0, **options):
+def make(name, n_samples=300, random_state=0, scale=False, **options):
     """Make a built-in toy data set.
 
     Parameters
@@ -278,6 +278,10 @@ def make(name, n_samples=300, random_state=0, **options):
         scikit-learn's 1,797 digits decide).
     random_state : int, default=0
         Seed: the same seed gives the same points.
+    scale : bool, default=False
+        Shift and scale each feature to mean 0 and variance 1, as
+        scikit-learn's ``StandardScaler`` (its clustering comparison chart
+        does this, so that one eps or bandwidth suits every data set).
     **options
         Options of that data set, e.g. ``noise=0.1`` for moons; see
         :func:`describe`.
@@ -312,13 +316,22 @@ def make(name, n_samples=300, random_state=0, **options):
         raise
     except (TypeError, ValueError) as exc:
         raise UserError(f"bad option for data set {name!r}: {exc}") from None
+    if not isinstance(scale, bool):
+        raise UserError(f"scale must be true or false, got {scale!r}")
     X, y = made
+    X = validate_data(X, what=f"data set {name!r}")
     return Dataset(
-        validate_data(X, what=f"data set {name!r}"),
+        _standardised(X) if scale else X,
         None if y is None else np.asarray(y, int),
         getattr(made, "kind", "points"),
         getattr(made, "image_shape", None),
     )
+
+
+def _standardised(X):
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler().fit_transform(X)
 
 
 def options_of(name):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from animate import datasets
@@ -214,10 +214,7 @@ def load_scene(path):
         render_options["metrics"] = _metrics(render_options["metrics"], where)
     panels = _panels(spec, where)
     if "grid" in spec:
-        columns = spec["grid"]["algorithms"]
-        render_options.setdefault("cols", len(columns))
-        render_options["headers"] = [DISPLAY_NAMES[canonical(a["name"])] for a in columns]
-        render_options["row_headers"] = [_data_name(d) for d in spec["grid"]["data"]]
+        panels = _grid_headers(spec["grid"], panels, render_options)
     if "caption" in spec:
         render_options["caption"] = _text(spec, "caption", where)
     show = spec.get("show", "steps")
@@ -376,6 +373,21 @@ def _sweep_panels(data, algorithm, sweep, where):
     return tuple(panels)
 
 
+def _grid_headers(grid, panels, render_options):
+    """Each column headed by its algorithm and each row by its data set; a grid wrapped
+    into fewer columns (``cols`` in [render]) names the algorithm in each panel's title
+    instead. Returns the panels."""
+    columns = grid["algorithms"]
+    headers = [a.get("header") or DISPLAY_NAMES[canonical(a["name"])] for a in columns]
+    render_options.setdefault("cols", len(columns))
+    if render_options["cols"] != len(columns):
+        titles = [f"{headers[i % len(columns)]}\n{{outcome}}" for i in range(len(panels))]
+        return tuple(replace(p, title=t) for p, t in zip(panels, titles))
+    render_options["headers"] = headers
+    render_options["row_headers"] = [d.get("header") or _data_name(d) for d in grid["data"]]
+    return panels
+
+
 def _grid_panels(spec, where):
     """Data sets down the rows, algorithms across the columns."""
     if "data" in spec or "algorithm" in spec or "panels" in spec or "sweep" in spec:
@@ -389,6 +401,14 @@ def _grid_panels(spec, where):
     for value, key in ((rows, "data"), (columns, "algorithms")):
         if not isinstance(value, list) or not value or not all(isinstance(t, dict) for t in value):
             raise UserError(f"{where} [grid] needs a non-empty list of [[grid.{key}]] tables")
+    for table in [*rows, *columns]:
+        header = table.get("header", "")
+        if not isinstance(header, str):
+            raise UserError(
+                f"{where} [grid]: header must be text (a row's or column's heading), got {header!r}"
+            )
+    rows = [_without(row, "header") for row in rows]
+    columns = [_without(column, "header") for column in columns]
     panels = []
     for i, row in enumerate(rows, start=1):
         data = dict(row)
@@ -397,8 +417,7 @@ def _grid_panels(spec, where):
         _check_overrides(overrides, columns, f"{where} [[grid.data]] {i}")
         for algorithm in columns:
             _check_named(data, algorithm, f"{where} [[grid.algorithms]]")
-            accepted = parameters(algorithm["name"])
-            params = {k: v for k, v in overrides.items() if k in accepted}
+            params = _overrides_for(overrides, algorithm["name"])
             # The column's header names the algorithm; the panel states the rest.
             panels.append(PanelSpec(data, {**algorithm, **params}, "{parameters}\n{outcome}"))
     return tuple(panels)
@@ -428,17 +447,50 @@ def _data_name(data):
     return Path(data["csv"]).stem if "csv" in data else str(data["name"])
 
 
+def _overrides_for(overrides, name):
+    """A data set's parameters for the algorithm ``name``: those it takes, then those of
+    the table named after it (``optics = {xi = 0.1}``), which only it gets."""
+    accepted = parameters(name)
+    params = {k: v for k, v in overrides.items() if k in accepted}
+    for key, value in overrides.items():
+        if key not in params and isinstance(value, dict) and _named(key) == canonical(name):
+            params.update(value)
+    return params
+
+
+def _without(table, key):
+    return {k: v for k, v in table.items() if k != key}
+
+
+def _named(key):
+    """The canonical name of the algorithm ``key`` names, or None."""
+    key = key.lower()
+    key = registry.aliases().get(key, key)
+    return key if key in registry.names() else None
+
+
 def _check_overrides(overrides, columns, where):
-    """Per-data-set parameters must be taken by at least one algorithm: typos fail loudly."""
+    """Per-data-set parameters must be taken by at least one algorithm, and those of a table
+    named after an algorithm by that algorithm: typos fail loudly."""
     if not isinstance(overrides, dict):
         raise UserError(f"{where}: params must be a table, got {overrides!r}")
-    accepted = set().union(*(parameters(a.get("name", "")) for a in columns if "name" in a))
-    unknown = sorted(set(overrides) - accepted)
-    if unknown:
-        raise UserError(
-            f"{where}: no algorithm in the grid takes the parameter {unknown[0]!r}; "
-            "check its spelling"
-        )
+    names = {canonical(a["name"]) for a in columns if "name" in a}
+    accepted = set().union(*(parameters(name) for name in names))
+    for key, value in overrides.items():
+        if key in accepted:
+            continue
+        own = _named(key)
+        if not (isinstance(value, dict) and own in names):
+            raise UserError(
+                f"{where}: no algorithm in the grid takes the parameter {key!r}; "
+                "check its spelling, or name a table after an algorithm of the grid"
+            )
+        unknown = sorted(set(value) - set(parameters(own)))
+        if unknown:
+            raise UserError(
+                f"{where}: {own} has no parameter {unknown[0]!r}; "
+                f"it takes {', '.join(parameters(own))}"
+            )
 
 
 def builtin_dir():

@@ -5,7 +5,15 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.cluster import Birch
+from sklearn.cluster import (
+    DBSCAN,
+    HDBSCAN,
+    AffinityPropagation,
+    AgglomerativeClustering,
+    Birch,
+    KMeans,
+    SpectralClustering,
+)
 from sklearn.metrics import adjusted_rand_score
 
 import animate
@@ -21,13 +29,17 @@ def collect(X, **params):
     return run_generator(birch(X, **params))
 
 
-def assert_same_as_sklearn(X, **params):
+def assert_same_as_sklearn(X, clusterer=None, **params):
     """Centres within 1e-10 of the data's scale; in the same order while no node split,
-    after splits the same set of centres; the same partition of the points."""
+    after splits the same set of centres; the same partition of the points.
+
+    ``clusterer`` is scikit-learn's n_clusters when ours names an algorithm."""
     steps, info = collect(X, **params)
+    reference = params if clusterer is None else {**params, "n_clusters": clusterer}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # fewer subclusters than n_clusters, on purpose
-        ref = Birch(**params).fit(X)
+        # Fewer subclusters than n_clusters, on purpose; graphs in pieces.
+        warnings.simplefilter("ignore")
+        ref = Birch(**reference).fit(X)
     final = steps[-1]
     centers, expected = final.subcluster_centers, ref.subcluster_centers_
     tol = 1e-10 * np.abs(X).max()
@@ -163,7 +175,9 @@ def test_runs_twice_the_same():
         ({"branching_factor": 1}, "branching_factor"),
         ({"branching_factor": 2.5}, "branching_factor"),
         ({"n_clusters": 0}, "n_clusters"),
-        ({"n_clusters": "kmeans"}, "n_clusters"),
+        ({"n_clusters": "k-medoids"}, "n_clusters"),
+        ({"n_clusters": {"name": "kmeans", "n_clusters": 0}}, "n_clusters"),
+        ({"n_clusters": {"name": "kmeans", "eps": 0.5}}, "'eps'"),
         ({"n_clusters": True}, "n_clusters"),
     ],
 )
@@ -212,3 +226,85 @@ def test_identical_points_below_rounding_split_as_in_sklearn():
     final = steps[-1]
     copies = (final.subcluster_centers == [0.6, 0.54]).all(axis=1)
     assert final.n_splits > 0 and copies.sum() >= 4
+
+
+# The global step by another algorithm of this project, as scikit-learn's
+# Birch(n_clusters=<estimator>): ours by name (its defaults) or by a table.
+NESTED = {
+    "agglomerative": ("agglomerative", AgglomerativeClustering()),
+    "average": (
+        {"name": "agglomerative", "n_clusters": 4, "linkage": "average"},
+        AgglomerativeClustering(n_clusters=4, linkage="average"),
+    ),
+    "kmeans": ({"name": "kmeans", "n_clusters": 3}, KMeans(n_clusters=3, random_state=0)),
+    "spectral": (
+        {"name": "spectral", "n_clusters": 3, "affinity": "nearest_neighbors", "n_neighbors": 6},
+        SpectralClustering(
+            n_clusters=3, affinity="nearest_neighbors", n_neighbors=6, random_state=0
+        ),
+    ),
+    "dbscan": ({"name": "dbscan", "eps": 0.6, "min_samples": 2}, DBSCAN(eps=0.6, min_samples=2)),
+    "hdbscan": ({"name": "hdbscan", "min_cluster_size": 4}, HDBSCAN(min_cluster_size=4)),
+    "affinity": ("affinity_propagation", AffinityPropagation(random_state=0)),
+}
+
+
+@pytest.mark.parametrize(
+    ("nested", "name"), [(n, ("moons", "blobs 3-d")[i % 2]) for i, n in enumerate(NESTED)]
+)
+def test_global_step_by_a_named_algorithm_matches_sklearns_estimator(nested, name):
+    ours, theirs = NESTED[nested]
+    steps = assert_same_as_sklearn(DATA[name], theirs, threshold=0.3, n_clusters=ours)
+    final = steps[-1]
+    shown = [s for s in steps if s.phase == "global"]
+    assert 0 < len(shown) < _birch._MAX_MERGE_STEPS and steps[-2].phase == "global"
+    nearest = _birch._nearest_center(DATA[name], final.subcluster_centers)
+    for step in [*shown, final]:
+        np.testing.assert_array_equal(step.labels, step.subcluster_labels[nearest])
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_named_global_step_with_splits_over_seeds(seed):
+    X, _ = make("gaussians4", n_samples=400, random_state=seed)
+    nested = {"name": "kmeans", "n_clusters": 4, "random_state": seed}
+    steps = assert_same_as_sklearn(
+        X, KMeans(4, random_state=seed), threshold=0.3, branching_factor=6, n_clusters=nested
+    )
+    assert steps[-1].n_splits > 0
+
+
+def test_sklearn_birch_with_an_estimator_runs_as_the_table_naming_ours():
+    X = DATA["varied"]
+    trace = animate.run(Birch(threshold=0.4, n_clusters=KMeans(4, random_state=0)), X)
+    global_step = trace.params["n_clusters"]
+    assert global_step["name"] == "kmeans" and global_step["n_clusters"] == 4
+    table = collect(X, threshold=0.4, n_clusters={"name": "kmeans", "n_clusters": 4})[0]
+    np.testing.assert_array_equal(trace.final.labels, table[-1].labels)
+    assert animate.run("birch", X, n_clusters="K-Means").params["n_clusters"] == "kmeans"
+    ours = animate.run(
+        "birch", X, threshold=0.4, n_clusters=animate.estimator("kmeans", n_clusters=4)
+    )
+    assert ours.params["n_clusters"] == {"name": "kmeans", "n_clusters": 4}
+    np.testing.assert_array_equal(ours.final.labels, table[-1].labels)
+
+
+def test_too_many_clusters_for_the_subclusters_says_so_in_one_line():
+    with pytest.raises(animate.UserError, match="global clustering of its 4 subclusters by kmeans"):
+        collect(DATA["blobs"], threshold=3.0, n_clusters={"name": "kmeans", "n_clusters": 9})
+
+
+def test_a_bad_algorithm_name_is_one_line_listing_the_choices(tmp_path, capsys):
+    out = tmp_path / "o.gif"
+    args = ["run", "birch", "--dataset", "blobs", "--set", "n_clusters=kmedoids", "-o", str(out)]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and not out.exists()
+    assert "n_clusters must be" in err and "'kmedoids'" in err
+    assert all(name in err for name in animate.ALGORITHMS)
+
+
+def test_a_threshold_whose_square_overflows_holds_everything_in_one_subcluster():
+    X = make("blobs", n_samples=40, random_state=1)[0]
+    final = animate.run("birch", X, threshold=1e300, n_clusters=None).steps[-1]
+    assert len(final.subcluster_centers) == 1
+    assert np.all(final.labels == 0)

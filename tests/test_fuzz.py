@@ -22,9 +22,13 @@ from animate.algorithms.registry import ARRAY, BOOLEAN, NONE, RANDOM_STATE, Inte
 pytestmark = pytest.mark.slow
 
 SPECS = registry.specs()
+# Derandomised: CI must not turn red on a case no earlier run drew; no deadline, since a
+# loaded machine is not a bug.
 FUZZ = settings(
     max_examples=40,
-    deadline=5000,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 # Iterations and restarts stay small so that every example is quick.

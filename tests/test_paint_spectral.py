@@ -120,3 +120,13 @@ def test_scene_is_small_looping_and_timed(tmp_path, name):
         total = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
     morphs = 2 * MORPH_FRAMES * TWEEN_MS
     assert total == 1500 + options["step_ms"] * (n_frames - 2) + 3000 + morphs
+
+
+def test_morph_frames_sets_the_in_between_frames_or_none(trace):
+    last = len(trace.steps) - 1
+    jump, _ = paint(trace, morph_frames=0)
+    assert all(jump.tweens(i) == 0 for i in range(len(trace.steps)))
+    short, _ = paint(trace, morph_frames=3)
+    assert short.tweens(1) == 3 and short.tweens(last) == 3
+    with pytest.raises(animate.UserError, match="morph_frames"):
+        paint(trace, morph_frames=-1)

@@ -6,9 +6,10 @@ enough for their centre and radius. A point joins the nearest subcluster if the
 radius stays within ``threshold``, else starts one; a node with more than
 ``branching_factor`` subclusters splits in two around its two farthest
 subclusters, and a split can climb to the root, which makes the tree deeper.
-The subcluster centres are then clustered (here with this project's
-agglomerative clustering, Ward linkage, as scikit-learn does) and each point
-takes the label of its nearest subcluster centre.
+The subcluster centres are then clustered (by this project's agglomerative
+clustering, Ward linkage, as scikit-learn does, or by any algorithm of this
+project named by ``n_clusters``) and each point takes the label of its nearest
+subcluster centre.
 
 The tree's arithmetic is scikit-learn's, operation for operation (the
 squared-norm shortcut for distances and radii, ``(1 / n) * sum`` for a merged
@@ -24,7 +25,17 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms.registry import ANY, NONE, Estimator, Interval, algorithm
+from animate.algorithms import registry
+from animate.algorithms.registry import (
+    ANY,
+    NONE,
+    Estimator,
+    Interval,
+    NestedAlgorithm,
+    algorithm,
+    nested_call,
+)
+from animate.errors import UserError
 from animate.trace import Step
 
 # At most this many insertion steps (batches of consecutive points); the global
@@ -44,7 +55,7 @@ _MAX_MERGE_STEPS = 12
         # Every node sets aside branching_factor + 1 rows: a bound keeps a typo from
         # exhausting memory.
         "branching_factor": Interval(Integral, 1, 10_000, closed="neither"),
-        "n_clusters": [NONE, Interval(Integral, 1, None)],
+        "n_clusters": [NONE, Interval(Integral, 1, None), NestedAlgorithm()],
     },
     fields=("subcluster_centers", "subcluster_labels"),
 )
@@ -61,12 +72,20 @@ def birch(X, *, threshold=0.5, branching_factor=50, n_clusters=3):
         starts a new one. Smaller values give more, smaller subclusters.
     branching_factor : int, default=50
         Most subclusters a node holds, > 1; one more splits the node in two.
-    n_clusters : int or None, default=3
-        How many clusters the subcluster centres are grouped into by Ward
-        agglomerative clustering; None keeps every subcluster as its own
-        cluster. With fewer subclusters than n_clusters, each subcluster is a
-        cluster (scikit-learn warns to lower the threshold; so do we).
-        scikit-learn also takes a clustering estimator here; we do not.
+    n_clusters : int, None, str or dict, default=3
+        The global clustering of the subcluster centres. An int: how many
+        clusters Ward agglomerative clustering groups them into (with fewer
+        subclusters than that, each subcluster is a cluster; scikit-learn
+        warns to lower the threshold, so do we). None keeps every subcluster
+        as its own cluster. Where scikit-learn takes a clustering estimator,
+        this takes an algorithm of this project: its name ("kmeans",
+        "agglomerative", "spectral"...; ``clustergif list`` shows them), run
+        with its default parameters, or a table naming it with the
+        parameters to change, ``{"name": "kmeans", "n_clusters": 4}`` (or
+        ``animate.estimator("kmeans", n_clusters=4)``), as a
+        configured estimator carries its own (``Birch(n_clusters=KMeans(4))``
+        converts to that table). Parameters that depend on the data (more
+        clusters than subclusters) are checked when the global step runs.
 
     Yields
     ------
@@ -77,9 +96,11 @@ def birch(X, *, threshold=0.5, branching_factor=50, n_clusters=3):
         ``subcluster_radii``, ``subcluster_sizes``, ``leaf`` (the leaf each
         subcluster sits in), ``split`` (bool, m: in a leaf made by a split
         during this batch), ``n_splits`` (node splits so far), ``depth`` (levels
-        of the tree) and ``n_leaves``. Then "merge" steps of the global
-        clustering (at most 20) and its "cut", each with
-        ``subcluster_labels``; last "final": ``labels`` (each point the label
+        of the tree) and ``n_leaves``. Then the global clustering, each step
+        with ``subcluster_labels``: for an int, its last "merge" steps (at most
+        12) and the "cut"; for a named algorithm, at most 12 of that
+        algorithm's own steps, evenly spread from first to last, each a
+        "global" step narrated by that algorithm. Last "final": ``labels`` (each point the label
         of its nearest subcluster centre), ``subcluster_centers`` and
         ``subcluster_labels``, as scikit-learn's attributes with a trailing
         underscore.
@@ -139,8 +160,9 @@ class _Subcluster:
         n = self.n + other.n
         centroid = (1 / n) * linear_sum
         sq_norm = np.dot(centroid, centroid)
-        # Squared radius = mean squared norm - squared norm of the mean.
-        if squared_sum / n - sq_norm <= threshold**2:
+        # Squared radius = mean squared norm - squared norm of the mean. The threshold is
+        # squared by multiplying: a huge one then gives inf where ** raises OverflowError.
+        if squared_sum / n - sq_norm <= threshold * threshold:
             self.n, self.linear_sum, self.squared_sum = n, linear_sum, squared_sum
             self.centroid, self.sq_norm = centroid, sq_norm
             return True
@@ -311,6 +333,9 @@ def _global_steps(X, state, n_clusters):
     centers = state["subcluster_centers"]
     m, n = len(centers), len(X)
     nearest = _nearest_center(X, centers)
+    if n_clusters is not None and not isinstance(n_clusters, Integral):
+        yield from _nested_steps(centers, nearest, state, *nested_call(n_clusters))
+        return
     if n_clusters is None or m < max(n_clusters, 2):
         subcluster_labels = np.arange(m)
         if n_clusters is not None and m < n_clusters:
@@ -338,6 +363,39 @@ def _global_steps(X, state, n_clusters):
     labels = steps[-1].labels
     message = _final_text(m, n_clusters, n_clusters)
     yield Step(n, "final", labels[nearest], message, subcluster_labels=labels, **state)
+
+
+def _nested_steps(centers, nearest, state, name, params):
+    """The global clustering by another algorithm of this project, as scikit-learn's
+    ``clusterer.fit_predict(subcluster_centers_)``: some of its steps, then the final."""
+    m, n = len(centers), len(nearest)
+    display = registry.spec(name).display
+    try:
+        steps = list(registry.function(name)(centers, **params))
+    except UserError as exc:
+        raise UserError(
+            f"BIRCH's global clustering of its {_count(m, 'subcluster')} by {name}: {exc}; "
+            "a lower threshold makes more subclusters"
+        ) from None
+    shown = np.unique(np.linspace(0, len(steps) - 1, _MAX_MERGE_STEPS).round().astype(int))
+    for index in shown[:-1]:
+        step = steps[index]
+        text = f"Global clustering of the {m} subcluster centres ({display}): {step.message}"
+        yield Step(
+            n, "global", _spread(step.labels, nearest), text, subcluster_labels=step.labels, **state
+        )
+    labels = steps[-1].labels
+    found = len(np.unique(labels[labels >= 0]))
+    message = (
+        f"BIRCH: {_count(m, 'subcluster')} grouped by {display} into "
+        f"{_count(found, 'cluster')}; each point takes its nearest subcluster's label"
+    )
+    yield Step(n, "final", _spread(labels, nearest), message, subcluster_labels=labels, **state)
+
+
+def _spread(subcluster_labels, nearest):
+    """Each point's label: its nearest subcluster's."""
+    return np.asarray(subcluster_labels)[nearest]
 
 
 def _nearest_center(X, centers):

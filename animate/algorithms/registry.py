@@ -134,6 +134,66 @@ RANDOM_STATE = Kind(
 )
 
 
+class NestedAlgorithm:
+    """Another algorithm of this registry, run by an algorithm on what it made (BIRCH's
+    global clustering of its subcluster centres), as scikit-learn takes an estimator.
+
+    Accepts the algorithm's name or alias (run with its default parameters), a
+    table ``{"name": "kmeans", "n_clusters": 3, ...}`` (those parameters, the
+    others at their defaults), ``animate.estimator("kmeans", n_clusters=3)``, or
+    a configured scikit-learn estimator this project reproduces
+    (``KMeans(n_clusters=3)``: its ``get_params()``).
+    Converts a name to its canonical name and the other two to such a table,
+    its parameters checked (those that depend on the data are checked when it runs).
+    """
+
+    def convert(self, value, n_samples):
+        if isinstance(value, str):
+            key = value.lower()
+            key = aliases().get(key, key)
+            return key if key in names() else _REFUSED
+        if isinstance(value, dict):
+            params = dict(value)
+            name = params.pop("name", None)
+            if not isinstance(name, str):
+                raise UserError(
+                    f"a table naming an algorithm needs name = one of {', '.join(names())}, "
+                    f"got {_short(value)}"
+                )
+            nested = spec(name)
+        elif _is_step_by_step(value):
+            nested, params = spec(value.algorithm), dict(value.params)
+        elif hasattr(value, "get_params") and hasattr(value, "fit"):
+            nested, params = from_estimator(value)
+        else:
+            return _REFUSED
+        try:
+            checked = nested.resolve(params, None)
+        except UserError as exc:
+            raise UserError(f"{exc} (in the table naming {nested.name})") from None
+        return {"name": nested.name, **{key: checked[key] for key in params}}
+
+    def __str__(self):
+        return (
+            f"the name of an algorithm ({', '.join(names())}), or a table "
+            "{name = ..., its parameters}"
+        )
+
+
+def _is_step_by_step(value):
+    from animate.api import StepByStep
+
+    return isinstance(value, StepByStep)
+
+
+def nested_call(value):
+    """``(name, params)`` of a value :class:`NestedAlgorithm` converted."""
+    if isinstance(value, str):
+        return value, {}
+    params = dict(value)
+    return params.pop("name"), params
+
+
 # scikit-learn estimators ---------------------------------------------------------------
 
 ANY = "any value"
@@ -304,7 +364,9 @@ def _checked(name, value, allowed, n_samples):
             f"{name}={value} is more than the {n_samples} points in the data; "
             f"use at most {n_samples} or give more data"
         )
-    text = describe(allowed).replace("n_samples", str(n_samples))
+    text = describe(allowed)
+    if n_samples is not None:
+        text = text.replace("n_samples", str(n_samples))
     raise UserError(f"{name} must be {text}, got {_short(value)}")
 
 

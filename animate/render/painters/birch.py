@@ -12,6 +12,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 
+from animate.algorithms import registry
+from animate.algorithms.registry import nested_call
 from animate.render import style
 from animate.render.painters.base import Painter, Title, paints
 
@@ -87,13 +89,16 @@ class BirchPainter(Painter):
             f"threshold = {params['threshold']:g}",
             f"branching = {params['branching_factor']}",
         ]
-        if params["n_clusters"] is not None:
-            parts.append(f"{params['n_clusters']} clusters")
+        global_step = params["n_clusters"]
+        if isinstance(global_step, int):
+            parts.append(f"{global_step} clusters")
+        elif global_step is not None:
+            parts.append(f"then {registry.spec(nested_call(global_step)[0]).display}")
         return Title("BIRCH", tuple(parts))
 
     def outcome(self):
         final = self.trace.final
-        clusters = len(np.unique(final.labels))
+        clusters = len(np.unique(final.labels[final.labels >= 0]))
         return (
             f"{len(final.subcluster_radii)} subclusters, {clusters} clusters, depth {final.depth}"
         )
@@ -106,7 +111,8 @@ class BirchPainter(Painter):
                 f"read {step.n_inserted} of {self.n} · {subclusters} subclusters · "
                 f"depth {step.depth} · {step.n_splits} splits"
             )
-        groups = len(np.unique(step.subcluster_labels))
+        labels = np.asarray(step.subcluster_labels)
+        groups = len(np.unique(labels[labels >= 0]))
         return f"{subclusters} subclusters in {groups} groups · {step.phase}"
 
 

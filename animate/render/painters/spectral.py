@@ -4,10 +4,13 @@ there, and a morph back to the data coloured by the result."""
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.painters.base import Painter, Title, paints, point_size
 
@@ -24,8 +27,11 @@ class SpectralPainter(Painter):
     identity = True
     points_layer = True
 
-    def __init__(self, trace, ctx):
+    def __init__(self, trace, ctx, *, morph_frames=MORPH_FRAMES):
+        """``morph_frames``: in-between frames of each morph (0: the points jump), fewer
+        in a big grid, where every frame redraws every panel."""
         super().__init__(trace, ctx)
+        self.morph_frames = check("morph_frames", morph_frames, Interval(Integral, 0, 50))
         canvas = ctx.canvas
         self.embedded = _embedding_in_box(trace.final.embedding, self.xy)
         graph = trace.steps[0]
@@ -81,7 +87,7 @@ class SpectralPainter(Painter):
         before = self._before(index)
         if before is None or self._in_data(index) == self._in_data(before):
             return 0
-        return MORPH_FRAMES
+        return self.morph_frames
 
     def show_between(self, index, fraction):
         before = self._before(index)
