@@ -332,5 +332,22 @@ def test_a_run_whose_steps_could_outgrow_memory_is_refused_at_once(monkeypatch):
     from animate.algorithms import _checks
 
     monkeypatch.setattr(_checks, "available_memory", lambda: 2**20)
-    with pytest.raises(animate.UserError, match=r"max_iter=100 may keep 200 steps.*2 MiB.*max_iter <= 32"):
+    refusal = r"max_iter=100 may keep 200 steps.*2 MiB.*max_iter <= 32"
+    with pytest.raises(animate.UserError, match=refusal):
         animate.run("em", np.zeros((1000, 2)), max_iter=100)
+
+
+def test_spectral_on_a_large_graph_keeps_no_dense_copy(monkeypatch):
+    # A dense copy of 100,000 points' neighbour graph is 75 GiB: it is made for small data only.
+    from scipy import sparse
+
+    from animate.algorithms import _spectral
+
+    def refuse(*args, **kwargs):
+        raise MemoryError("dense copy")
+
+    monkeypatch.setattr(_spectral, "AFFINITY_KEPT_MAX", 10)
+    monkeypatch.setattr(sparse.csr_matrix, "toarray", refuse)
+    X = np.random.RandomState(0).rand(40, 2)
+    trace = animate.run("spectral", X, n_clusters=2, affinity="nearest_neighbors")
+    assert trace.final.affinity_matrix is None
