@@ -383,7 +383,13 @@ def atomic_paths(paths, *, replaces=MEDIA, force=False):
         with _sigterm_as_exit():
             for path in paths:
                 temporary.append(_temporary_beside(path))
-            yield temporary
+            try:
+                yield temporary
+            except OSError as exc:  # a full disk, a file size limit, a vanished folder
+                raise UserError(
+                    f"cannot write {paths[0]}: {exc.strerror or exc}; free some space or "
+                    "choose another output path"
+                ) from None
             for tmp, path in zip(temporary, paths):
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, path)

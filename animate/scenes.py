@@ -331,7 +331,7 @@ def _panels(spec, where):
                 _override(data, _table(panel, "data", here)),
                 _override(algorithm, _table(panel, "algorithm", here)),
                 _text(panel, "title", here) if "title" in panel else None,
-                _time_sweep(own_sweep, where) if sweep else None,
+                _time_sweep(own_sweep, where) if sweep is not None else None,
             )
         )
     return tuple(result)

@@ -351,3 +351,31 @@ def test_spectral_on_a_large_graph_keeps_no_dense_copy(monkeypatch):
     X = np.random.RandomState(0).rand(40, 2)
     trace = animate.run("spectral", X, n_clusters=2, affinity="nearest_neighbors")
     assert trace.final.affinity_matrix is None
+
+
+def _disk_full(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_one_user_error_and_leaves_no_temporary(tmp_path, trace, monkeypatch):
+    from animate.encode import atomic_write
+
+    with pytest.raises(animate.UserError, match="cannot write .*No space left on device"):
+        atomic_write(tmp_path / "x.gif", _disk_full)
+    from animate import writers
+
+    monkeypatch.setattr(writers.GifWriter, "finish", _disk_full)
+    with pytest.raises(animate.UserError, match="No space left on device"):
+        animate.render(trace, tmp_path / "y.gif", size=(160, 120), max_frames=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_over_time_needs_a_parameter(tmp_path):
+    from animate.scenes import load_scene
+
+    path = tmp_path / "scene.toml"
+    path.write_text(SCENE.format(render="") + '[sweep]\nover = "time"\n')
+    with pytest.raises(animate.UserError, match="over time needs exactly one parameter"):
+        load_scene(path)
