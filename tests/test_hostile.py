@@ -362,7 +362,7 @@ def _disk_full(*args, **kwargs):
 def test_a_full_disk_is_one_user_error_and_leaves_no_temporary(tmp_path, trace, monkeypatch):
     from animate.encode import atomic_write
 
-    with pytest.raises(animate.UserError, match="cannot write .*No space left on device"):
+    with pytest.raises(animate.UserError, match=r"cannot write .*No space left on device"):
         atomic_write(tmp_path / "x.gif", _disk_full)
     from animate import writers
 
