@@ -379,3 +379,12 @@ def test_a_sweep_over_time_needs_a_parameter(tmp_path):
     path.write_text(SCENE.format(render="") + '[sweep]\nover = "time"\n')
     with pytest.raises(animate.UserError, match="over time needs exactly one parameter"):
         load_scene(path)
+
+
+def test_titles_the_font_cannot_draw_are_refused_and_tabs_become_spaces(tmp_path, trace):
+    with pytest.raises(animate.UserError, match="cannot draw: '例示'"):
+        animate.render(trace, tmp_path / "a.gif", size=(160, 120), title="k-means 示例")
+    assert not list(tmp_path.iterdir())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Glyph missing" warning
+        animate.render(trace, tmp_path / "b.gif", size=(160, 120), max_frames=2, title="a\tb αβ")

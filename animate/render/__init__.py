@@ -8,6 +8,7 @@ matplotlib and pillow are imported when the first frame is drawn, not when
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
@@ -162,9 +163,10 @@ def frames(
     n = len(traces)
     cols = _check_cols(cols, n)
     title, caption = _check_text("title", title), _check_text("caption", caption)
-    for name, texts in (("titles", titles), ("headers", headers), ("row_headers", row_headers)):
-        for text in texts or ():
-            _check_text(name, text)
+    titles, headers, row_headers = (
+        None if texts is None else [_check_text(name, text) for text in texts]
+        for name, texts in (("titles", titles), ("headers", headers), ("row_headers", row_headers))
+    )
     canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
     narrate = n == 1 and not caption
     painters = _painters(traces, canvas, timing, options, narrate)
@@ -324,10 +326,31 @@ def _check_cols(cols, n_panels):
 
 
 def _check_text(name, text):
-    """``text`` if it is a string (or None): titles and captions are drawn as given."""
-    if text is not None and not isinstance(text, str):
+    """``text`` (or None) with tabs as spaces, if it is a string the font can draw."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
         raise UserError(f"{name} must be text (a string), got {text!r}")
+    text = text.replace("\t", " ")
+    missing = "".join(sorted({c for c in text if c != "\n" and not _drawable(c)}))
+    if missing:
+        raise UserError(
+            f"{name} has characters the font (DejaVu Sans) cannot draw: {missing[:20]!r}; "
+            "use Latin, Greek or Cyrillic letters, digits and common symbols"
+        )
     return text
+
+
+def _drawable(character):
+    return _font().get_char_index(ord(character)) != 0
+
+
+@functools.cache
+def _font():
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(font_manager.findfont("DejaVu Sans"))
 
 
 def _anchor(trace, first, painters):
