@@ -386,10 +386,13 @@ def load_csv(path, columns=None, label_column=None):
     Parameters
     ----------
     path : str or Path
-        A comma-separated file; a first row with any non-numeric cell is read as a header.
+        A comma-separated file. The first row is a header if all of it is text, or
+        if a text cell heads a column of numbers; a text column (labels) in a file
+        without a header is data.
     columns : list of str or int, optional
-        The feature columns, by header name or 0-based index. Default: every
-        column but the label column.
+        The feature columns, by header name or 0-based index (a string of digits
+        that is no header name counts as an index, as the command line gives it).
+        Default: every column but the label column.
     label_column : str or int, optional
         A column holding the true clusters (any values; they are numbered).
 
