@@ -16,6 +16,7 @@ that fails is one error line and exit status 2; the others still render.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -69,6 +70,22 @@ def _formats(text):
     return names
 
 
+_THEME_HELP = (
+    "light or dark: the colours of every GIF, overriding the scenes' own theme; both: "
+    "each GIF in its scene's theme and a dark twin beside it (NAME_dark.gif), which the "
+    "gallery page shows to readers in dark mode"
+)
+
+
+def _theme(text, allowed=("light", "dark", "both")):
+    # An argparse type: its message becomes "argument --theme: ...", exit 2.
+    if text not in allowed:
+        raise argparse.ArgumentTypeError(
+            f"unknown theme {text!r}; choose one of {', '.join(allowed)}"
+        )
+    return text
+
+
 def _jobs(text):
     # An argparse type: its message becomes "argument -j/--jobs: ...", exit 2.
     try:
@@ -113,6 +130,7 @@ def build_parser():
     )
     parser.add_argument("--storyboard", action="store_true", help=_STORYBOARD_HELP)
     parser.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    parser.add_argument("--theme", type=_theme, default=None, help=_THEME_HELP)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     render = commands.add_parser(
@@ -151,6 +169,7 @@ def build_parser():
         "--storyboard", action="store_true", default=argparse.SUPPRESS, help=_STORYBOARD_HELP
     )
     render.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
+    render.add_argument("--theme", type=_theme, default=argparse.SUPPRESS, help=_THEME_HELP)
 
     run = commands.add_parser(
         "run",
@@ -223,6 +242,12 @@ def build_parser():
         "--format", type=_formats, default=[], dest="formats", metavar="LIST", help=_FORMAT_HELP
     )
     run.add_argument("--force", action="store_true", default=argparse.SUPPRESS, help=_FORCE_HELP)
+    run.add_argument(
+        "--theme",
+        type=lambda text: _theme(text, ("light", "dark")),
+        default=argparse.SUPPRESS,
+        help="light (default) or dark: dark paper, light ink",
+    )
     run.add_argument(
         "-q",
         "--quiet",
@@ -342,15 +367,15 @@ def _render_files(args):
     with bar:
         if jobs == 1:
             for path in args.files:
-                outputs = (args.formats, args.storyboard, args.force)
+                outputs = (args.formats, args.storyboard, args.force, args.theme)
                 report(path, render_scene(path, args.output_dir, *outputs))
         else:
-            outputs = (args.formats, args.storyboard, args.force)
+            outputs = (args.formats, args.storyboard, args.force, args.theme)
             _render_parallel(args.files, args.output_dir, outputs, jobs, report)
     return written
 
 
-def render_scene(path, out_dir, formats=(), storyboard=False, force=False):
+def render_scene(path, out_dir, formats=(), storyboard=False, force=False, theme=None):
     """Render one scene file; the unit of work of ``clustergif`` and ``clustergif render``.
 
     Parameters
@@ -365,6 +390,9 @@ def render_scene(path, out_dir, formats=(), storyboard=False, force=False):
         Also draw its key steps on one PNG beside it.
     force : bool, default=False
         Replace a file there even if it is not an animation this tool wrote.
+    theme : {"light", "dark", "both"}, optional
+        Overrides the scene's theme; "both" also writes a dark twin beside the
+        GIF (see :func:`animate.scenes.dark_twin`).
 
     Returns
     -------
@@ -373,10 +401,16 @@ def render_scene(path, out_dir, formats=(), storyboard=False, force=False):
         mistake its author can fix (a :class:`UserError`); any other exception
         is a bug and propagates.
     """
-    from animate.scenes import load_scene
+    from animate.scenes import dark_twin, load_scene
 
     try:
-        return "ok", load_scene(path).render(out_dir, formats, storyboard, force)
+        scene = load_scene(path)
+        if theme != "both":
+            return "ok", scene.render(out_dir, formats, storyboard, force, theme)
+        written = scene.render(out_dir, formats, storyboard, force)
+        twin = dataclasses.replace(scene, output=dark_twin(scene.output).as_posix())
+        written.others.append(twin.render(out_dir, formats, False, force, "dark"))
+        return "ok", written
     except UserError as exc:
         return "error", str(exc)
 
@@ -448,13 +482,13 @@ def _worker_sigint(signum, frame):
         raise KeyboardInterrupt
 
 
-def _pool_job(path, out_dir, formats=(), storyboard=False, force=False):
+def _pool_job(path, out_dir, formats=(), storyboard=False, force=False, theme=None):
     # The KeyboardInterrupt goes back to the parent, which is already leaving.
     if _worker["interrupted"] or _worker["stop"].is_set():
         raise KeyboardInterrupt
     _worker["rendering"] = True
     try:
-        return render_scene(path, out_dir, formats, storyboard, force)
+        return render_scene(path, out_dir, formats, storyboard, force, theme)
     finally:
         _worker["rendering"] = False
 
@@ -506,13 +540,15 @@ def _run(args):
         force=args.force,
         metrics=args.metrics,
         formats=args.formats,
+        theme=getattr(args, "theme", None) or "light",
         **{key: value for key, value in given.items() if value is not None},
     )
     if args.storyboard:
         from animate.scenes import storyboard_path
         from animate.storyboard import storyboard
 
-        written.others.append(storyboard(trace, storyboard_path(args.output)))
+        theme = getattr(args, "theme", None) or "light"
+        written.others.append(storyboard(trace, storyboard_path(args.output), theme=theme))
     if not args.quiet:
         done = f"{trace.n_iter} iterations" if not args.sweep else "one frame per value"
         also = "".join(f", {other}" for other in written.others)

@@ -21,29 +21,103 @@ import numpy as np
 
 from animate.errors import UserError
 
+# blobs, circles and moons are scikit-learn's make_blobs, make_circles and make_moons
+# redone in numpy, draw for draw (tests/test_theme.py checks the bits):
+# importing sklearn.datasets costs 1.4 s and about 110 MB before the first point.
+
+
+def _random_state(seed):
+    """A RandomState as scikit-learn's ``check_random_state`` makes it."""
+    if seed is None:
+        return np.random.mtrand._rand
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise UserError(f"random_state must be a whole number or None, got {seed!r}")
+
+
+def _shuffled(generator, X, y):
+    """``X`` and ``y`` in one random order, drawn as scikit-learn's ``shuffle`` draws it."""
+    order = np.arange(len(X))
+    generator.shuffle(order)
+    return X[order], y[order]
+
+
+def _at_least(name, value, low=0.0):
+    values = np.asarray(value, dtype=float)
+    if not np.isfinite(values).all() or (values < low).any():
+        raise UserError(f"{name} must be a number of at least {low:g}, got {value!r}")
+
 
 def _blobs(n_samples, random_state, centers=4, n_features=2, cluster_std=1.0):
-    from sklearn.datasets import make_blobs
-
-    return make_blobs(
-        n_samples=n_samples,
-        centers=centers,
-        n_features=n_features,
-        cluster_std=cluster_std,
-        random_state=random_state,
+    generator = _random_state(random_state)
+    if isinstance(centers, int | np.integer) and not isinstance(centers, bool):
+        centers = generator.uniform(-10.0, 10.0, size=(int(centers), n_features))
+    else:
+        centers = np.asarray(centers, dtype=np.float64)
+        if centers.ndim != 2 or not len(centers) or not np.isfinite(centers).all():
+            raise UserError(f"centers must be a number or a list of points, got {centers!r}")
+    _at_least("cluster_std", cluster_std)
+    if np.ndim(cluster_std) == 0:
+        cluster_std = np.full(len(centers), cluster_std)
+    elif len(cluster_std) != len(centers):
+        raise UserError(
+            f"cluster_std has {len(cluster_std)} values for {len(centers)} centers; give one each"
+        )
+    sizes = [
+        n_samples // len(centers) + (i < n_samples % len(centers)) for i in range(len(centers))
+    ]
+    X = np.vstack(
+        [
+            generator.normal(loc=c, scale=s, size=(n, centers.shape[1]))
+            for c, s, n in zip(centers, cluster_std, sizes)
+        ]
     )
+    return _shuffled(generator, X, np.repeat(np.arange(len(centers)), sizes))
+
+
+def _noisy(generator, X, y, noise):
+    """Shuffled, then moved by Gaussian noise of standard deviation ``noise``."""
+    X, y = _shuffled(generator, X, y)
+    if noise is not None:
+        _at_least("noise", noise)
+        X += generator.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def _two_curves(outer, inner):
+    """Points of two curves, given as (x, y) pairs, and 0 for the first, 1 for the second."""
+    X = np.vstack([np.append(outer[0], inner[0]), np.append(outer[1], inner[1])]).T
+    y = np.hstack([np.zeros(len(outer[0]), dtype=np.intp), np.ones(len(inner[0]), dtype=np.intp)])
+    return X, y
 
 
 def _circles(n_samples, random_state, noise=0.05, factor=0.5):
-    from sklearn.datasets import make_circles
-
-    return make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=random_state)
+    if not 0 <= factor < 1:
+        raise UserError(f"factor (inner ring / outer ring) must be in [0, 1), got {factor!r}")
+    n_out = n_samples // 2
+    generator = _random_state(random_state)
+    # endpoint=False: the first point of a ring is not also its last.
+    around_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    around_in = np.linspace(0, 2 * np.pi, n_samples - n_out, endpoint=False)
+    X, y = _two_curves(
+        (np.cos(around_out), np.sin(around_out)),
+        (np.cos(around_in) * factor, np.sin(around_in) * factor),
+    )
+    return _noisy(generator, X, y, noise)
 
 
 def _moons(n_samples, random_state, noise=0.05):
-    from sklearn.datasets import make_moons
-
-    return make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+    n_out = n_samples // 2
+    generator = _random_state(random_state)
+    along_out = np.linspace(0, np.pi, n_out)
+    along_in = np.linspace(0, np.pi, n_samples - n_out)
+    X, y = _two_curves(
+        (np.cos(along_out), np.sin(along_out)),
+        (1 - np.cos(along_in), 1 - np.sin(along_in) - 0.5),
+    )
+    return _noisy(generator, X, y, noise)
 
 
 def _gaussians4(n_samples, random_state):
@@ -121,9 +195,10 @@ def _open_image(image):
     from PIL import Image, UnidentifiedImageError
 
     if image in SAMPLE_IMAGES:
-        from sklearn.datasets import load_sample_image
-
-        return Image.fromarray(load_sample_image(image))
+        # scikit-learn's sample photos, read from its package folder as its
+        # load_sample_image reads them, without importing sklearn (110 MB, 1.4 s).
+        with Image.open(_sklearn_folder() / "datasets" / "images" / image) as opened:
+            return Image.fromarray(np.asarray(opened))
     path = Path(str(image))
     try:
         with Image.open(path) as opened:
@@ -159,12 +234,28 @@ def _digits(n_samples, random_state, embed=None):
     # n_samples is unused: the 1,797 digits of scikit-learn are the data set.
     if embed not in DIGIT_EMBEDDINGS:
         raise UserError(f"embed must be one of none, 'pca', 'tsne', got {embed!r}")
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
+    pixels, target = _load_digits()
     if embed is None:
-        return Dataset(digits.data, digits.target, "digits", (8, 8))
-    return Dataset(_embedded(digits.data, embed, random_state), digits.target, "digits")
+        return Dataset(pixels, target, "digits", (8, 8))
+    return Dataset(_embedded(pixels, embed, random_state), target, "digits")
+
+
+def _load_digits():
+    """scikit-learn's digits ``(data, target)``, read from its package folder as its
+    ``load_digits`` reads them, without importing sklearn (110 MB, 1.4 s)."""
+    import gzip
+    import io
+
+    path = _sklearn_folder() / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(path) as compressed:
+        data = np.loadtxt(io.TextIOWrapper(compressed, encoding="utf-8"), delimiter=",")
+    return data[:, :-1], data[:, -1].astype(int, copy=False)
+
+
+def _sklearn_folder():
+    from importlib.util import find_spec
+
+    return Path(find_spec("sklearn").submodule_search_locations[0])
 
 
 def _embedded(X, embed, random_state):
@@ -190,10 +281,11 @@ def _cached(name, X, compute):
     """
     import hashlib
     import os
+    from importlib.metadata import version
 
-    import sklearn
-
-    key = hashlib.sha256(X.tobytes() + f"{name} {sklearn.__version__}".encode()).hexdigest()
+    # The installed version, read without importing sklearn: a cached result is
+    # then loaded with no sklearn in memory.
+    key = hashlib.sha256(X.tobytes() + f"{name} {version('scikit-learn')}".encode()).hexdigest()
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clustergif"
     path = folder / f"{name}-{key[:16]}.npy"
     try:

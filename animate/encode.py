@@ -30,24 +30,30 @@ _BITS = 6
 _BLENDS = (0.2, 0.4, 0.6, 0.8)
 
 
-def palette_for(samples):
-    """A palette (m <= 255, 3) uint8: the style's colours, their blends with white,
-    then the most frequent other colours of the sample frames.
+def palette_for(samples, theme="light"):
+    """A palette (m <= 255, 3) uint8: the colours of ``theme`` (the style's), their
+    blends with its background, every level of the heat maps' colour map if the
+    samples show one, then the most frequent other colours of the sample frames.
 
     ``samples`` may be any iterable of RGB frames: they are read one at a time.
     Blends cover anti-aliased edges; the frequent colours cover what the style
-    cannot predict (colour maps, overlapping translucent shapes).
+    cannot predict (overlapping translucent shapes).
     """
-    keys = style.key_colours().astype(float)
-    white = np.array([255.0, 255.0, 255.0])
-    blends = [keys] + [keys * t + white * (1 - t) for t in _BLENDS]
+    keys = style.key_colours(theme).astype(float)
+    paper = keys[0]  # the background comes first
+    blends = [keys] + [keys * t + paper * (1 - t) for t in _BLENDS]
     grey = np.linspace(0, 255, 18)[:, None].repeat(3, axis=1)
     base = _unique_rows(np.round(np.vstack([*blends, grey])).astype(np.uint8))
-    return _add_frequent(base, samples)
-
-
-def _add_frequent(base, samples):
     colours, counts = _colour_counts(samples)
+    levels = style.map_colours(theme)
+    if np.isin(_packed(levels), colours).any():
+        # Each level its own slot: left to the frequency rule below, levels closer
+        # than its threshold would merge and the map would band unevenly.
+        base = _unique_rows(np.vstack([base, levels]))
+    return _add_frequent(base, colours, counts)
+
+
+def _add_frequent(base, colours, counts):
     if not len(colours):
         return base[:_MAX_COLOURS]
     order = np.lexsort((colours, -counts))
@@ -112,7 +118,10 @@ class Quantiser:
 
     def index(self, frame):
         """``frame`` as palette indices, (h, w) uint8."""
-        return self.lut[_cell(frame)]
+        indices = np.empty(frame.shape[:2], dtype=np.uint8)
+        for band in _bands(frame):
+            indices[band] = self.lut[_cell(frame[band])]
+        return indices
 
 
 class CellMask:
@@ -122,8 +131,19 @@ class CellMask:
         self.occupied = np.zeros(2 ** (3 * _BITS), dtype=bool)
 
     def add(self, frame):
-        self.occupied[_cell(frame)] = True
+        for band in _bands(frame):
+            self.occupied[_cell(frame[band])] = True
         return self
+
+
+# Rows of a frame looked up at once: a few hundred KB of cells at a time, not a
+# whole frame's (6.8 MB for the gallery's 1760 x 960 grid).
+_BAND_ROWS = 64
+
+
+def _bands(frame):
+    """Slices of ``frame``'s rows, ``_BAND_ROWS`` at a time."""
+    return (slice(top, top + _BAND_ROWS) for top in range(0, len(frame), _BAND_ROWS))
 
 
 # A frame whose flat areas show colours far from the shared palette on more than this
@@ -134,7 +154,7 @@ _FLAT_SHARE = 0.025
 _EXACT_PX = 12
 
 
-def frame_palette(frame, shared):
+def frame_palette(frame, shared, theme="light"):
     """The palette of one frame: ``shared``, or the frame's own if ``shared`` lacks the
     colours of its flat areas (pixels equal to their right and lower neighbours).
 
@@ -151,7 +171,7 @@ def frame_palette(frame, shared):
     values, counts = np.unique(packed[:-1, :-1][flat], return_counts=True)
     if counts[_far_from(values, shared)].sum() <= _FLAT_SHARE * packed.size:
         return shared
-    base = palette_for([])
+    base = palette_for([], theme)
     lacking = ~np.isin(values, _packed(shared))
     values, counts = values[lacking], counts[lacking]
     order = np.lexsort((values, -counts))
@@ -203,8 +223,8 @@ def sample_indices(n_frames):
     return range(0, n_frames, max(1, n_frames // 8))
 
 
-def gif_images(palette, quantiser, frames):
-    """Pillow "P" images of ``frames``, each carrying the full palette."""
+def gif_images(palette, quantiser, frames, theme="light"):
+    """Pillow "P" images of ``frames`` (drawn in ``theme``), each carrying the full palette."""
     from PIL import Image
 
     # The palette travels on the images: passed as save(palette=...), pillow
@@ -212,7 +232,7 @@ def gif_images(palette, quantiser, frames):
     full_palette = _fill_palette(palette).tobytes()
     for frame in frames:
         # A photo frame gets its own palette so that its colours stay exact.
-        own = frame_palette(frame, palette)
+        own = frame_palette(frame, palette, theme)
         if own is palette:
             indexed, colours = quantiser.index(frame), full_palette
         else:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from PIL import Image
 
 from animate.encode import atomic_write
+from animate.scenes import dark_twin
 
 TITLE = "clustergif gallery"
 # Images above the fold load at once; the rest as the reader scrolls.
@@ -145,9 +146,17 @@ def _entry(scene, out_dir, alt, eager):
         width, height = gif.size
     loading = "" if eager else ' loading="lazy"'
     img = (
-        f'<img src="{escape(quote(Path(scene.output).as_posix()))}" alt="{escape(alt)}" '
+        f'<img src="{_href(scene.output)}" alt="{escape(alt)}" '
         f'width="{width}" height="{height}"{loading}>'
     )
+    twin = dark_twin(scene.output)
+    if (out_dir / twin).exists():
+        # Readers in dark mode get the dark twin: the page and the GIF both follow
+        # their colour scheme (clustergif --theme both renders the twins).
+        img = (
+            f'<picture><source srcset="{_href(twin)}" media="(prefers-color-scheme: dark)">'
+            f"{img}</picture>"
+        )
     # The command names scenes/<file>: the page documents the gallery, which
     # is always rendered from ./scenes.
     command = f"clustergif render scenes/{Path(scene.path).name}"
@@ -160,6 +169,10 @@ def _entry(scene, out_dir, alt, eager):
         f"<h3>Embed it</h3>\n{_snippet(img)}"
         "</article>\n"
     )
+
+
+def _href(output):
+    return escape(quote(Path(output).as_posix()))
 
 
 def _snippet(text):
@@ -175,6 +188,9 @@ def _files(out_dir, output):
         if other != main and other.exists():
             href = escape(quote(Path(output).with_suffix(suffix).as_posix()))
             parts.append(f'<a href="{href}">{name}</a> ({_kb(other)})')
+    twin = dark_twin(output)
+    if (out_dir / twin).exists():
+        parts.append(f'<a href="{_href(twin)}">dark theme</a> ({_kb(out_dir / twin)})')
     return f'<p class="files">{" · ".join(parts)}</p>\n'
 
 

@@ -41,6 +41,7 @@ _TOP_KEYS = {
     "order",
     "claims",
     "blog",
+    "theme",
 }
 _RENDER_KEYS = {
     "size",
@@ -97,6 +98,7 @@ class Scene:
     order: float | None = None
     claims: tuple = ()
     blog: tuple = ()
+    theme: str = "light"
 
     def __repr__(self):
         kind = f"{len(self.panels)} panels" if len(self.panels) > 1 else "1 panel"
@@ -118,28 +120,30 @@ class Scene:
                 out.append(f"panel {panel}: {claim.measure} = {value!r}, not {claim.says!r}")
         return out
 
-    def render(self, out_dir="output", formats=(), storyboard=False, force=False):
+    def render(self, out_dir="output", formats=(), storyboard=False, force=False, theme=None):
         """Render the scene to ``out_dir / self.output``, and beside it one file per
         format of the scene's ``formats`` and of ``formats``; with ``storyboard``,
         its key steps too, as ``<output stem>_storyboard.png``. ``force`` replaces
         an existing file there even if it is not an animation this tool wrote.
+        ``theme`` ("light" or "dark") overrides the scene's own ``theme``.
 
         Returns the :class:`~animate.display.Animation` written (a ``Path``).
         """
-        from animate.render import compare, render
+        from animate.render import compare, render, style
         from animate.writers import format_paths
 
+        theme = style.theme(self.theme if theme is None else theme).name
         target = _inside(Path(out_dir), self.output, self.path)
         extra_formats = [*self.formats, *formats]
         format_paths(target, extra_formats)  # a bad format fails before any work
         traces = self.traces()
         options = dict(self.render_options)
         extra = options.pop("options", {})
-        options.update(formats=extra_formats, alt=self.alt)
+        options.update(formats=extra_formats, alt=self.alt, theme=theme)
         if storyboard:
             from animate.storyboard import storyboard as draw_storyboard
 
-            draw_storyboard(traces, storyboard_path(target))
+            draw_storyboard(traces, storyboard_path(target), theme=theme)
         if len(traces) == 1:
             options.pop("cols", None)
             return render(traces[0], target, title=self.title, force=force, **options, **extra)
@@ -154,6 +158,11 @@ class Scene:
         if all(p.title is None for p in self.panels):
             return None
         return [p.title or "" for p in self.panels]
+
+
+def dark_twin(output):
+    """Where the dark-theme twin of ``output`` goes: ``kmeans.gif`` -> ``kmeans_dark.gif``."""
+    return Path(output).with_name(f"{Path(output).stem}_dark{Path(output).suffix}")
 
 
 def storyboard_path(output):
@@ -237,6 +246,7 @@ def load_scene(path):
         _order(spec, where),
         parse_claims(spec.get("claims", []), n_panels, where),
         _blog(spec, path, where),
+        _theme(spec, where),
     )
 
 
@@ -283,6 +293,15 @@ def _formats(spec, where):
     except UserError as exc:
         raise UserError(f"{where}: {exc}") from None
     return tuple(formats)
+
+
+def _theme(spec, where):
+    from animate.render import style
+
+    try:
+        return style.theme(spec.get("theme", "light")).name
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
 
 
 def _order(spec, where):

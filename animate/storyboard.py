@@ -23,7 +23,7 @@ _TITLE_PX = 34
 _GAP = 8
 
 
-def storyboard(traces, path, *, panels=8, cols=None, size=FRAME_SIZE):
+def storyboard(traces, path, *, panels=8, cols=None, size=FRAME_SIZE, theme="light"):
     """Draw the key steps of one or several runs on one PNG.
 
     Parameters
@@ -39,6 +39,8 @@ def storyboard(traces, path, *, panels=8, cols=None, size=FRAME_SIZE):
         Columns for a single run; default 4. Several runs: one column per step.
     size : (width, height), default=(400, 380)
         Pixels of each small picture.
+    theme : {"light", "dark"}, default="light"
+        The colours: dark paper and light ink with "dark".
 
     Returns
     -------
@@ -46,21 +48,23 @@ def storyboard(traces, path, *, panels=8, cols=None, size=FRAME_SIZE):
         The file written.
     """
     from animate.encode import atomic_write
-    from animate.render import _check_traces
+    from animate.render import _check_traces, style
 
+    chosen = style.theme(theme)
     if isinstance(panels, bool) or not isinstance(panels, int) or not 2 <= panels <= MAX_PANELS:
         raise UserError(f"panels must be a whole number from 2 to {MAX_PANELS}, got {panels!r}")
     if Path(path).suffix.lower() != ".png":
         raise UserError(f"a storyboard is a PNG; name it {Path(path).stem}.png")
     traces = _check_traces(traces)
     blocks = []
-    for trace in traces:
-        title, pictures = _key_pictures(trace, panels, size)
-        columns = cols or min(4, len(pictures)) if len(traces) == 1 else len(pictures)
-        blocks.append(
-            (title, [pictures[i : i + columns] for i in range(0, len(pictures), columns)])
-        )
-    board = _tile(blocks, size)
+    with style.using(chosen):
+        for trace in traces:
+            title, pictures = _key_pictures(trace, panels, size)
+            columns = cols or min(4, len(pictures)) if len(traces) == 1 else len(pictures)
+            blocks.append(
+                (title, [pictures[i : i + columns] for i in range(0, len(pictures), columns)])
+            )
+    board = _tile(blocks, size, chosen)
     atomic_write(path, lambda tmp: board.save(tmp, format="PNG", optimize=True))
     return Path(path)
 
@@ -124,8 +128,9 @@ def _key_pictures(trace, panels, size):
     return str(painter.title()), pictures
 
 
-def _tile(blocks, size):
-    """Each run's title over its rows of pictures, each caption under its picture, on white."""
+def _tile(blocks, size, theme):
+    """Each run's title over its rows of pictures, each caption under its picture, on
+    the theme's paper."""
     from PIL import Image, ImageDraw
 
     width, height = size
@@ -133,12 +138,12 @@ def _tile(blocks, size):
     columns = max(len(row) for _, rows in blocks for row in rows)
     board_w = columns * width + (columns + 1) * _GAP
     board_h = sum(_TITLE_PX + len(rows) * (cell_h + _GAP) for _, rows in blocks) + _GAP
-    board = Image.new("RGB", (board_w, board_h), "white")
+    board = Image.new("RGB", (board_w, board_h), theme.background)
     draw = ImageDraw.Draw(board)
     caption_font, title_font = _font(14), _font(18)
     y = _GAP
     for title, rows in blocks:
-        draw.text((board_w / 2, y + 6), title, fill="#222222", font=title_font, anchor="mt")
+        draw.text((board_w / 2, y + 6), title, fill=theme.ink, font=title_font, anchor="mt")
         y += _TITLE_PX
         for row in rows:
             for c, (picture, caption) in enumerate(row):
@@ -147,7 +152,7 @@ def _tile(blocks, size):
                 draw.text(
                     (x + width / 2, y + height + 6),
                     caption,
-                    fill="#222222",
+                    fill=theme.ink,
                     font=caption_font,
                     anchor="mt",
                 )

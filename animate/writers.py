@@ -21,6 +21,7 @@ suffix      format
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import zlib
 from pathlib import Path
@@ -84,17 +85,20 @@ def format_paths(path, extra_formats=()):
     return paths
 
 
-def write(frames, paths, force=False):
+def write(frames, paths, force=False, theme="light"):
     """Stream ``(rgb, duration_ms)`` frames into one file per path; returns the paths.
 
     Each path's suffix picks its writer. Every file appears only when all are
     complete: a failure or Ctrl-C leaves none of them, and no temporary file.
     An existing file that is not one of our outputs is replaced only with ``force``.
+    ``theme`` is the one the frames are drawn in: the GIF's palette is built on its colours.
     """
     from animate.encode import atomic_paths
 
     paths = [Path(p) for p in paths]
     writers = [writer_for(p) for p in paths]
+    for writer in writers:
+        writer.theme = theme
     with atomic_paths(paths, force=force) as temporary:
         try:
             for writer, tmp in zip(writers, temporary):
@@ -116,6 +120,9 @@ def _feed(frames, writers):
         count += 1
     if not count:
         raise UserError("there are no frames to write")
+    # The spent figure (matplotlib's artists refer to each other in cycles) is freed
+    # now, before the GIF's palette pass needs memory of its own.
+    gc.collect()
     for writer in writers:
         writer.finish()
 
@@ -130,6 +137,8 @@ class Writer:
     suffixes: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
     extra: str | None = None
+    # The theme the frames are drawn in (see :func:`write`).
+    theme = "light"
 
     @classmethod
     def check_available(cls):
@@ -157,25 +166,41 @@ class Writer:
 
 
 class FrameStore:
-    """RGB frames kept zlib-compressed (level 1), with their durations."""
+    """RGB frames kept zlib-compressed, with their durations.
+
+    Each frame is stored as its difference (XOR) from the frame before: what did
+    not change is zeros, which compress to almost nothing (a gallery frame takes a
+    few KB instead of about 200). Frames are therefore read back in order.
+    """
 
     def __init__(self):
         self.blobs, self.durations = [], []
-        self.shape = None
+        self.previous = None
 
     def add(self, rgb, duration):
-        self.shape = rgb.shape
-        self.blobs.append(zlib.compress(np.ascontiguousarray(rgb), 1))
+        if self.previous is None:
+            self.previous = np.zeros(rgb.shape, np.uint8)
+        # In place: the difference needs no frame-sized buffer of its own.
+        self.previous ^= rgb
+        self.blobs.append(zlib.compress(self.previous, 1))
+        np.copyto(self.previous, rgb)
         self.durations.append(duration)
 
     def __len__(self):
         return len(self.blobs)
 
-    def frame(self, i):
-        return np.frombuffer(zlib.decompress(self.blobs[i]), np.uint8).reshape(self.shape)
+    def frames(self, indices=None):
+        """The frames (those at ``indices``, increasing, if given), one at a time."""
+        wanted = None if indices is None else set(indices)
+        frame = np.zeros_like(self.previous)
+        for i, blob in enumerate(self.blobs):
+            frame ^= np.frombuffer(zlib.decompress(blob), np.uint8).reshape(frame.shape)
+            if wanted is None or i in wanted:
+                # A copy: the next difference is applied to ``frame`` in place.
+                yield frame.copy()
 
     def __iter__(self):
-        return (self.frame(i) for i in range(len(self)))
+        return self.frames()
 
 
 @register
@@ -203,10 +228,10 @@ class GifWriter(Writer):
     def finish(self):
         from animate import encode
 
-        samples = (self.store.frame(i) for i in encode.sample_indices(len(self.store)))
-        palette = encode.palette_for(samples)
+        samples = self.store.frames(encode.sample_indices(len(self.store)))
+        palette = encode.palette_for(samples, self.theme)
         quantiser = encode.Quantiser(palette, self.cells.occupied)
-        images = encode.gif_images(palette, quantiser, self.store)
+        images = encode.gif_images(palette, quantiser, self.store, self.theme)
         with open(self.path, "wb") as fp:
             stream = encode.GifStream(fp)
             for image, duration in zip(images, self.store.durations):

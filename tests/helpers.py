@@ -82,3 +82,34 @@ def render_twice(trace, folder, **options):
     b = render(trace, folder / "b.gif", **options)
     assert a.read_bytes() == b.read_bytes()
     return a
+
+
+def scene_timeline(scene):
+    """The timeline a loaded scene's GIF plays on (key steps held, quiet ones left out),
+    built as the renderer builds it, without drawing a frame."""
+    from animate.render import _canvas, _painters, grid_timing, paced
+    from animate.render.painters import painter_for
+
+    traces = scene.traces()
+    options = dict(scene.render_options)
+    extra = options.pop("options", {})
+    n = len(traces)
+    timing = grid_timing(
+        n,
+        *(options.get(k, d) for k, d in (("step_ms", 500), ("first_ms", 1500), ("hold_ms", 3000))),
+        options.get("max_frames", 90),
+    )
+    # As render does: one trace gets its side panel if its painter has one; a grid none.
+    side = options.get("side_panel", n == 1)
+    if n == 1:
+        side = side and painter_for(traces[0].algorithm, traces[0].data_kind).side_title is not None
+    canvas = _canvas(
+        n,
+        options.get("size"),
+        None if n == 1 else options.get("cols"),
+        side,
+        options.get("caption"),
+        options.get("headers"),
+        options.get("row_headers"),
+    )
+    return paced(_painters(traces, canvas, timing, extra, n == 1), timing)

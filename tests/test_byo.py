@@ -500,7 +500,8 @@ def test_run_takes_title_caption_durations_and_frame_budget(tmp_path, monkeypatc
     assert code == 0, err
     durations = _durations(out)
     assert len(durations) == 3 < budget
-    assert durations[0] == 700 and durations[-1] == 900 and set(durations[1:-1]) == {120}
+    # The one step between is k-means' first assignment, a key step held 2.5 steps.
+    assert durations[0] == 700 and durations[-1] == 900 and durations[1:-1] == [300]
     assert seen["titles"] == ["My title"] and seen["caption"] == "Fixed"
 
 

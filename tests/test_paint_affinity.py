@@ -9,12 +9,14 @@ from PIL import Image, ImageSequence
 
 import animate
 from animate.render import style
-from animate.render.painters.affinity import _COLOURMAP
+from animate.render.painters.base import format_number
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
 
 from helpers import paint as paint_alone
+from helpers import scene_timeline
 
+_COLOURMAP = style.colour_map()  # the light theme's
 SIZE = (940, 560)
 
 
@@ -143,8 +145,13 @@ def test_current_exemplars_are_marked_on_the_evidence_diagonal(trace):
     assert 0 < len(exemplars) < 20
     image = frame(canvas, painter, index)
     slots = painter.slots_of(index)
-    spots = [(p, p) for p in evidence.position[exemplars]]
-    for at, e in zip(cell_pixels(evidence, spots, SIZE[1]), exemplars):
+    rows = evidence.position[exemplars]
+    # A mark drawn over its neighbour on the diagonal hides it: only lone marks are checked.
+    gaps = np.abs(rows[:, None] - rows[None]) + 99 * np.eye(len(rows), dtype=int)
+    alone = gaps.min(axis=1) >= 3
+    assert alone.sum() >= 3
+    spots = [(p, p) for p in rows[alone]]
+    for at, e in zip(cell_pixels(evidence, spots, SIZE[1]), exemplars[alone]):
         colour = rgb255(style.cluster_colour(slots[e]))
         assert (np.abs(patch(image, at, 1) - colour).sum(axis=1) < 30).sum() >= 5
 
@@ -261,7 +268,13 @@ def test_scene_renders_a_looping_gif_within_budget_and_duration(rendered, name):
         assert gif.info["loop"] == 0
         assert gif.size == tuple(options["size"])
         total = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
-    assert total == first + step * (n_frames - 2) + hold
+    timeline = scene_timeline(scene)
+    assert total == timeline.total_ms
+    # The first exemplars held 2.5 steps (in a grid, a panel settling too); steps
+    # whose picture does not change (a grid has no heat maps) left out.
+    keys = sum(d == 2.5 * step for d in timeline.durations[1:-1])
+    assert keys >= 1
+    assert total <= first + step * (n_frames - 2) + 1.5 * step * keys + hold
 
 
 @pytest.mark.slow
@@ -281,5 +294,69 @@ def test_heat_maps_keep_their_colours_through_gif_encoding(rendered):
     for heat_map in painter.maps:
         cells = region(last, heat_map.image, inset=2).reshape(-1, 3)
         nearest = np.abs(cells[:, None, :] - levels[None]).sum(axis=2).min(axis=1)
-        # Exemplar marks cover a few cells; everything else is one of the map's levels.
-        assert (nearest <= 12).mean() > 0.95
+        # Exemplar marks cover a few cells; everything else is exactly one of the map's
+        # levels: none merged into a neighbour by the palette.
+        assert (nearest == 0).mean() > 0.95
+
+
+def test_each_heat_map_has_its_own_colour_bar_with_its_end_values(trace):
+    canvas, painter = paint(trace)
+    frame(canvas, painter, 0)
+    bars = [ax for ax in canvas.figure.axes if ax not in [m.ax for m in painter.maps] and ax.images]
+    assert len(bars) == len(painter.maps) == 4
+    for heat_map, bar in zip(painter.maps, sorted(bars, key=_reading_order)):
+        low, high = heat_map.image.get_clim()
+        texts = [t.get_text() for t in bar.texts]
+        # Its own scale: the map's limits, saturated tails marked on the message maps.
+        clipped = heat_map is not painter.maps[0]
+        assert texts == [
+            ("≤ " if clipped else "") + format_number(low).replace("-", "−"),
+            ("≥ " if clipped else "") + format_number(high).replace("-", "−"),
+        ]
+        # Just under its matrix, as wide.
+        box, over = bar.get_position(), heat_map.ax.get_position()
+        assert box.x0 == pytest.approx(over.x0) and box.x1 == pytest.approx(over.x1)
+        assert 0 < over.y0 - box.y1 < 0.02
+
+
+def _reading_order(ax):
+    box = ax.get_position()
+    return (-round(box.y0, 2), box.x0)
+
+
+def test_a_colour_used_twice_in_the_edge_strip_shows_each_cluster_its_shape():
+    X, y = animate.datasets.make("blobs", n_samples=30, centers=4, random_state=1)
+    many = animate.run("affinity", X, y=y, preference=-3, damping=0.7)
+    assert many.final.n_exemplars > len(style.CLUSTER_COLOURS)
+    _, painter = paint(many, size=(620, 320), matrices=["similarity"])
+    ax = painter.maps[0].ax
+    last = len(many.steps) - 1
+    slots = np.unique(painter.slots_of(last))
+    twice = [s for s in slots if np.count_nonzero(slots % 7 == s % 7) > 1]
+    marks = sorted((line.get_marker() for line in ax.lines), key=str)
+    # Two marks (top and left strip) per cluster whose colour repeats, in its points' shape.
+    assert twice and marks == sorted(
+        [style.cluster_marker(s) for s in twice for _ in (0, 1)], key=str
+    )
+    assert {line.get_markerfacecolor() for line in ax.lines} == {style.BACKGROUND}
+
+
+def test_a_crowd_of_exemplars_is_small_uniform_dots_and_a_count():
+    X, y = animate.datasets.make("gaussians4", n_samples=60, random_state=0)
+    crowd = animate.run("affinity", X, y=y, preference=-1000, damping=0.5, max_iter=30)
+    index = next(i for i, s in enumerate(crowd.steps) if s.n_exemplars > 20)
+    calm = next(i for i, s in enumerate(crowd.steps) if 0 < s.n_exemplars <= 7)
+    canvas, painter = paint(crowd, side=False, size=(400, 400))
+    frame(canvas, painter, calm)
+    big = painter.leaders.get_sizes()[0]
+    assert not painter.crowd.get_visible()
+    image = frame(canvas, painter, index)
+    n = crowd.steps[index].n_exemplars
+    assert painter.crowd.get_visible() and painter.crowd.get_text() == f"{n} exemplars"
+    assert painter.leaders.get_sizes()[0] < big / 2
+    faces = painter.leaders.get_facecolors()[:, :3]
+    assert len(faces) == 1 or np.ptp(faces, axis=0).max() == 0
+    # The points and links step back to grey: no cluster colour is left in the data panel.
+    data = region(image, painter.ax, inset=2).reshape(-1, 3)
+    for colour in style.CLUSTER_COLOURS:
+        assert (np.abs(data - rgb255(colour)).sum(axis=1) < 20).sum() == 0

@@ -172,7 +172,7 @@ def _expected_ms(n_points, found, step_ms, first_ms=1500, hold_ms=3000, max_fram
     [
         ("agglomerative", 18, 3, 600, 4000),
         ("linkage_comparison", 40, 2, 400, 3000),
-        ("agglomerative_connectivity", 200, 2, 300, 3000),
+        ("agglomerative_connectivity", 200, 2, 400, 3000),
     ],
 )
 def test_scene_loops_for_the_promised_time_under_a_megabyte(

@@ -223,7 +223,13 @@ def test_scenes_fit_their_budget_and_loop(tmp_path, name, budget):
     longest = max(len(t.steps) for t in traces)
     assert longest <= 90  # within the frame budget: every step shown
     expected = options["first_ms"] + options["step_ms"] * (longest - 2) + options["hold_ms"]
-    assert loop == 0 and total == expected
+    timeline = helpers.scene_timeline(scene)
+    # Every DBSCAN step shown; the k-means beside the circles holds its key steps (its
+    # first assignment, a relocation) 1.5 steps longer.
+    keys = sum(d == 2.5 * options["step_ms"] for d in timeline.durations[1:-1])
+    assert loop == 0 and total == timeline.total_ms
+    assert total == expected + 1.5 * options["step_ms"] * keys
+    assert (keys > 0) == (name == "dbscan_circles")
     if name == "dbscan_params":
         found = {(t.params["min_samples"], t.params["eps"]): t.final.labels for t in traces}
         assert found[(5, 2.0)].max() + 1 == 4
@@ -231,3 +237,24 @@ def test_scenes_fit_their_budget_and_loop(tmp_path, name, budget):
     else:
         rings = next(t for t in traces if t.algorithm == "dbscan")
         assert rings.final.labels.max() + 1 == 2
+
+
+def test_a_grid_explains_core_border_and_noise_once_in_its_first_dbscan_panel():
+    from animate.render import _canvas, _painters
+    from animate.render.timeline import Timing
+
+    X, y = animate.datasets.make("blobs", n_samples=60, random_state=0)
+    traces = [animate.run("dbscan", X, y=y, eps=eps) for eps in (0.5, 1.0, 2.0)]
+    traces.insert(0, animate.run("kmeans", X, y=y, n_clusters=3))
+    canvas = _canvas(4, (640, 600), 2, False, None, None, None)
+    painters = _painters(traces, canvas, Timing(), {}, False)
+    legends = [p.ax.get_legend() for p in painters]
+    # Same data in every panel, so as much room in each: the first DBSCAN panel has it.
+    assert legends[0] is None and legends[2] is None and legends[3] is None
+    assert [t.get_text() for t in legends[1].get_texts()] == ["core", "border", "noise"]
+    noise = legends[1].legend_handles[2]
+    assert noise.get_marker() == "x" and noise.get_markeredgecolor() == style.NOISE
+    # One row inside the panel's edge, no wider than the panel.
+    canvas.grab()
+    box, panel = legends[1].get_window_extent(), painters[1].ax.get_window_extent()
+    assert box.height < 0.2 * panel.height and panel.x0 <= box.x0 and box.x1 <= panel.x1

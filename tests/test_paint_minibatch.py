@@ -13,7 +13,7 @@ from animate.render.painters.minibatch import _FADED_ALPHA
 from animate.render.timeline import select_steps
 from animate.scenes import load_scene
 
-from helpers import paint, pixel
+from helpers import paint, pixel, scene_timeline
 
 SCENE_DIR = Path(__file__).resolve().parents[1] / "scenes"
 
@@ -84,4 +84,9 @@ def test_scene_is_small_looping_and_timed(tmp_path):
     with Image.open(path) as gif:
         assert gif.info["loop"] == 0 and gif.size == tuple(options["size"])
         total = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
-    assert total == 1500 + options["step_ms"] * (n_frames - 2) + 3000
+    timeline = scene_timeline(scene)
+    # Every step shown; the k-means beside holds its key steps (first assignment,
+    # a relocation) 1.5 steps longer.
+    keys = sum(d == 2.5 * options["step_ms"] for d in timeline.durations[1:-1])
+    assert total == timeline.total_ms
+    assert total == 1500 + options["step_ms"] * (n_frames - 2 + 1.5 * keys) + 3000

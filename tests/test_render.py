@@ -48,8 +48,12 @@ def test_gif_loops_forever_with_promised_size_and_duration(tmp_path, kmeans_trac
     assert info["loop"] == 0
     assert images[0][0].shape == (480, 480, 3)
     n = len(kmeans_trace.steps)
-    assert sum(d for _, d in images) == 1000 + 300 * (n - 2) + 2000
-    assert images[0][1] == 1000 and images[-1][1] == 2000
+    durations = [d for _, d in images]
+    # The first assignment is a key step, held 2.5 steps; every other step one step,
+    # or none when it changes too little to see.
+    assert durations[0] == 1000 and durations[1] == 750 and durations[-1] == 2000
+    assert set(durations[2:-1]) <= {300, 750} and len(durations) <= n
+    assert sum(durations) <= 1000 + 750 + 300 * (n - 3) + 2000
 
 
 def test_centre_is_drawn_in_its_cluster_colour_where_the_centre_is(kmeans_trace):
@@ -103,9 +107,48 @@ def test_compare_aligns_timelines_and_agrees_on_colours(tmp_path):
         [quick, slow], tmp_path / "c.gif", size=(640, 360), step_ms=200, first_ms=200, hold_ms=1000
     )
     info, images = _read_gif(path)
+    durations = [d for _, d in images]
+    # A grid steps at 400 ms at least, whatever was asked; the first assignment of
+    # both runs is a key step, held 2.5 steps; the slow run goes on alone to the end.
+    assert durations[0] == 400 and durations[1] == 1000 and durations[-1] == 1000
+    assert min(durations) >= 400 and set(durations[2:-1]) <= {400, 1000}
     longest = max(len(quick.steps), len(slow.steps))
-    assert sum(d for _, d in images) == 200 * (longest - 1) + 1000
+    assert len(durations) < longest and sum(durations) < 400 * longest + 1600
     assert info["loop"] == 0 and images[0][0].shape == (360, 640, 3)
+
+
+def test_steps_that_change_nothing_visible_get_no_frame_in_the_gif(tmp_path):
+    X, _ = animate.datasets.make("blobs", n_samples=60, centers=3, random_state=0)
+    # Found at once, then polished for 15 iterations no eye can tell apart.
+    em = animate.run("em", X, n_components=3, tol=1e-12, max_iter=15, random_state=0)
+    path = animate.render(
+        em, tmp_path / "em.gif", size=(240, 200), side_panel=False, step_ms=100, first_ms=100
+    )
+    _, images = _read_gif(path)
+    durations = [d for _, d in images]
+    assert len(em.steps) > 25 and len(durations) < 8
+    # The first E-step (the first assignment) is a key step: it holds 2.5 steps.
+    assert durations[:2] == [100, 250] and durations[-1] == 3000
+
+
+def test_quiet_steps_get_no_frame_and_key_steps_always_do():
+    from animate.render.timeline import without_quiet
+
+    selection = np.arange(10)
+    change = np.array([0, np.inf, 5, 5, 1, 1, 1, 30, 0, 0])
+    key = np.zeros(10, bool)
+    key[5] = True
+    # 5 + 5 + 1 px stay under 12; the key step stays however still; 1 + 30 px do not.
+    assert without_quiet(selection, change, key, 12).tolist() == [0, 1, 5, 7, 9]
+    assert without_quiet(selection, change, np.zeros(10, bool), 0).tolist() == list(range(10))
+    # Only steps of the selection are kept, the moves between them summed.
+    assert without_quiet(selection[::3], change, key, 12).tolist() == [0, 3, 9]
+
+
+def test_a_panel_holding_its_last_step_no_longer_lengthens_frames():
+    weights = [[1, 1, 3], [1, 1, 1, 1, 1, 1]]
+    timeline = Timeline.aligned([3, 6], Timing(step_ms=100, first_ms=100, hold_ms=100), weights)
+    assert timeline.durations == (100, 100, 300, 100, 100, 100)
 
 
 def test_timeline_strides_long_traces_within_budget():
@@ -135,6 +178,19 @@ def test_palette_keeps_white_and_style_colours_exact():
     assert len(palette) <= 255
     mapped = palette[Quantiser(palette, CellMask().add(frame).occupied).index(frame)]
     np.testing.assert_array_equal(mapped, frame)
+
+
+def test_palette_keeps_every_colour_map_level_of_a_heat_map_exactly():
+    levels = style.map_colours()
+    # A ramp of all the levels, each 6 pixels wide, as a heat map's colour bar draws it.
+    frame = np.full((40, 6 * len(levels), 3), 255, np.uint8)
+    frame[:20] = np.repeat(levels, 6, axis=0)[None]
+    palette = palette_for([frame])
+    mapped = palette[Quantiser(palette, CellMask().add(frame).occupied).index(frame)]
+    np.testing.assert_array_equal(mapped, frame)
+    # A GIF without heat maps spends none of its 255 colours on them.
+    plain = palette_for([np.full((40, 40, 3), 255, np.uint8)])
+    assert not (plain[:, None] == levels[None]).all(axis=2).any()
 
 
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):

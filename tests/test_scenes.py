@@ -16,7 +16,7 @@ from animate.metrics import StatusScores, adjusted_rand_index
 from animate.render import _panel_title, _status, frames, style
 from animate.render.figure import fit_line, font
 
-from helpers import near, paint, pixel, rgb
+from helpers import near, paint, pixel, rgb, scene_timeline
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
@@ -386,7 +386,13 @@ def test_kmeans_scenes_loop_within_budget_for_the_promised_time(tmp_path, name):
     with Image.open(written) as gif:
         assert gif.info["loop"] == 0 and gif.size == tuple(options["size"])
         total = sum(frame.info["duration"] for frame in ImageSequence.Iterator(gif))
-    assert total == first + step * (n_frames - 2) + hold
+    timeline = scene_timeline(loaded)
+    assert total == timeline.total_ms
+    # Every step shown once, its key steps (first assignment, relocation) held 2.5
+    # steps: never longer than that, shorter when quiet steps are left out.
+    keys = sum(d == 2.5 * step for d in timeline.durations[1:-1])
+    assert 1 <= keys <= 6
+    assert total <= first + step * (n_frames - 2) + 1.5 * step * keys + hold
 
 
 def test_column_headers_are_written_over_each_column():
@@ -514,15 +520,18 @@ def test_every_text_of_every_scene_reads_at_least_11_px_at_blog_width(path):
         )
         return
     canvas, painters, _ = _staged(path)
-    for painter in painters:
-        painter.show(painter.ctx.indices[-1])
-    canvas.grab()
+    texts = canvas.figure.findobj(Text)
     points_px = canvas.figure.dpi / 72
-    heights = [
-        t.get_fontsize() * points_px
-        for t in canvas.figure.findobj(Text)
-        if t.get_visible() and t.get_text().strip()
-    ]
+    heights = []
+    # Every step: some text shows only while a step lasts (a window's count of points).
+    for painter in painters:
+        for index in painter.ctx.indices:
+            painter.show(index)
+            heights += [
+                t.get_fontsize() * points_px
+                for t in texts
+                if t.get_visible() and t.get_text().strip()
+            ]
     heights += [label.font.size for label in canvas.labels]
     smallest = min(heights) * 720 / canvas.size[0]
     assert smallest >= 11, f"{path.stem}: smallest text {smallest:.1f} px at 720 px wide"

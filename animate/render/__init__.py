@@ -17,7 +17,7 @@ import numpy as np
 from animate.errors import UserError
 from animate.metrics import StatusScores, needs_truth, status_metrics
 from animate.render.projection import View, fitted_limits
-from animate.render.timeline import Timeline, Timing
+from animate.render.timeline import GRID_STEP_MS, Timeline, Timing
 
 SINGLE_SIZE = (480, 480)
 SIDE_SIZE = (800, 440)
@@ -47,8 +47,13 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         Title line; default names the algorithm and its key parameters.
     side_panel : bool, default=True
         Show the algorithm's diagnostic panel (inertia, likelihood, dendrogram...).
+    theme : {"light", "dark"}, default="light"
+        The colours: "dark" draws on dark paper with light ink, its cluster
+        colours checked for contrast there (for pages in dark mode).
     step_ms, first_ms, hold_ms : int
         How long a step, the first frame and the last frame last, in milliseconds.
+        Key steps (a first assignment, a relocation, a merge) last 2.5 steps; steps
+        that change nothing visible are skipped; in a grid a step lasts at least 400.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
     metrics : sequence of str, optional
@@ -85,7 +90,7 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
-def compare(traces, path, *, formats=(), alt=None, force=False, **options):
+def compare(traces, path, *, formats=(), alt=None, force=False, theme="light", **options):
     """Animate several traces side by side in one file, their timelines aligned.
 
     Panels on the same data agree on colours (matched to the true labels if the
@@ -106,7 +111,7 @@ def compare(traces, path, *, formats=(), alt=None, force=False, **options):
     title : str, optional
         The figure's title line.
     formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption,
-    headers, row_headers, **options
+    headers, row_headers, theme, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     force : bool, default=False
         Replace ``path`` even if it exists and is not an animation this tool wrote
@@ -118,15 +123,17 @@ def compare(traces, path, *, formats=(), alt=None, force=False, **options):
         The file written (a ``Path``); ``.others`` lists the other formats written.
     """
     from animate.display import Animation
+    from animate.render import style
     from animate.writers import format_paths, write
 
+    chosen = style.theme(theme)
     paths = format_paths(path, formats)
     traces = _check_traces(traces)
     if alt is None:
         from animate.describe import describe
 
         alt = describe(traces)
-    write(frames(traces, **options), paths, force=force)
+    write(frames(traces, theme=chosen, **options), paths, force=force, theme=chosen)
     return Animation(paths[0], alt=alt, others=paths[1:])
 
 
@@ -147,42 +154,69 @@ def frames(
     caption=None,
     headers=None,
     row_headers=None,
+    theme="light",
     **options,
 ):
-    """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side."""
-    traces = _check_traces(traces)
-    metrics = status_metrics([*(["ari"] if ari else []), *status_metrics(metrics)])
-    if needs_truth(metrics) and all(t.y is None for t in traces):
-        wanted = [m for m in metrics if needs_truth([m])]
-        one = len(wanted) == 1
-        raise UserError(
-            f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
-            f"{'it' if one else 'them'} out for this data, or score it with silhouette"
+    """Yield ``(rgb_frame, duration_ms)`` for traces drawn side by side, in ``theme``."""
+    from animate.render import style
+
+    with style.using(theme):
+        traces = _check_traces(traces)
+        metrics = status_metrics([*(["ari"] if ari else []), *status_metrics(metrics)])
+        if needs_truth(metrics) and all(t.y is None for t in traces):
+            wanted = [m for m in metrics if needs_truth([m])]
+            one = len(wanted) == 1
+            raise UserError(
+                f"{' and '.join(wanted)} need{'s' * one} data with true labels; leave "
+                f"{'it' if one else 'them'} out for this data, or score it with silhouette"
+            )
+        n = len(traces)
+        timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
+        cols = _check_cols(cols, n)
+        title, caption = _check_text("title", title), _check_text("caption", caption)
+        titles, headers, row_headers = (
+            None if texts is None else [_check_text(name, text) for text in texts]
+            for name, texts in (
+                ("titles", titles),
+                ("headers", headers),
+                ("row_headers", row_headers),
+            )
         )
-    timing = Timing(step_ms, first_ms, hold_ms, max_frames)
-    n = len(traces)
-    cols = _check_cols(cols, n)
-    title, caption = _check_text("title", title), _check_text("caption", caption)
-    titles, headers, row_headers = (
-        None if texts is None else [_check_text(name, text) for text in texts]
-        for name, texts in (("titles", titles), ("headers", headers), ("row_headers", row_headers))
-    )
-    canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
-    narrate = n == 1 and not caption
-    painters = _painters(traces, canvas, timing, options, narrate)
-    endings = []
-    for painter, panel_title in zip(painters, titles or [None] * n):
-        # Outcomes are revealed in the last frame, not given away in the first.
-        painter.panel.title.set_text(_panel_title(painter, panel_title, n, outcome=False))
-        endings.append(_panel_title(painter, panel_title, n))
-    if title and n > 1:
-        canvas.title.set_text(title)
+        canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
+        narrate = n == 1 and not caption
+        painters = _painters(traces, canvas, timing, options, narrate)
+        endings = []
+        for painter, panel_title in zip(painters, titles or [None] * n):
+            # Outcomes are revealed in the last frame, not given away in the first.
+            painter.panel.title.set_text(_panel_title(painter, panel_title, n, outcome=False))
+            endings.append(_panel_title(painter, panel_title, n))
+        if title and n > 1:
+            canvas.title.set_text(title)
+        timeline = paced(painters, timing)
+        scores = [StatusScores(metrics, t.X, t.y) for t in traces]
+        yield from _play(painters, canvas, timeline, scores, narrate, endings)
+
+
+def grid_timing(n_panels, step_ms=500, first_ms=1500, hold_ms=3000, max_frames=90):
+    """The :class:`Timing` of ``n_panels`` panels: a grid's steps last at least
+    ``GRID_STEP_MS``, long enough to look over every panel."""
+    timing = Timing(step_ms, first_ms, hold_ms, max_frames)  # checks the values first
+    if n_panels > 1 and step_ms < GRID_STEP_MS:
+        timing = Timing(GRID_STEP_MS, first_ms, hold_ms, max_frames)
+    return timing
+
+
+def paced(painters, timing):
+    """The timeline the painters' traces play on: key steps held, quiet steps left out."""
     weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
-    timeline = Timeline.aligned(
-        [len(t.steps) for t in traces], timing, weights, [p.focus for p in painters]
+    changes = [[p.change(i) for i in range(len(p.trace.steps))] for p in painters]
+    return Timeline.aligned(
+        [len(p.trace.steps) for p in painters],
+        timing,
+        weights,
+        [p.focus for p in painters],
+        changes,
     )
-    scores = [StatusScores(metrics, t.X, t.y) for t in traces]
-    yield from _play(painters, canvas, timeline, scores, narrate, endings)
 
 
 def _canvas(n, size, cols, side_panel, caption, headers, row_headers):

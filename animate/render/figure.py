@@ -191,6 +191,8 @@ class Canvas:
         )
         self.canvas = FigureCanvasAgg(self.figure)
         self._animated, self._background = [], None
+        # The keys a grid explains once (see painters.base.grid_key): name -> (crowd, legend).
+        self.keys_drawn = {}
         px = self.px
         top = px(TITLE_PX) + (px(STATUS_PX) if rows * cols == 1 else 0)
         top += px(HEADER_PX) if headers else 0
@@ -323,10 +325,13 @@ class Canvas:
             if artist.get_visible():
                 artist.draw(renderer)
         # The buffer is a view into the canvas: copy before the next draw.
-        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        buffer = np.asarray(self.canvas.buffer_rgba())
         if not self.labels:
-            return frame
-        image = Image.fromarray(frame)
+            return buffer[..., :3].copy()
+        # One copy, straight from the RGBA buffer (alpha dropped, not blended).
+        height, width = buffer.shape[:2]
+        image = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
+        image = image.convert("RGB")
         draw = ImageDraw.Draw(image)
         for label in self.labels:
             label.draw(draw)

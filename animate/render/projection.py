@@ -68,6 +68,13 @@ def emptiest_corner(xy, xlim, ylim, taken=()):
     matplotlib's ``loc="best"`` does this search at every draw: far too slow
     for a legend redrawn on every frame over thousands of points.
     """
+    counts = corner_counts(xy, xlim, ylim)
+    free = [name for name in counts if name not in taken] or list(counts)
+    return min(free, key=counts.get)
+
+
+def corner_counts(xy, xlim, ylim):
+    """How many of the points ``xy`` lie in each corner of the axes (a legend's room)."""
     u = (xy[:, 0] - xlim[0]) / (xlim[1] - xlim[0])
     v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
     corners = {
@@ -76,5 +83,14 @@ def emptiest_corner(xy, xlim, ylim, taken=()):
         "lower left": (u < 0.45) & (v < 0.35),
         "lower right": (u > 0.55) & (v < 0.35),
     }
-    free = [name for name in corners if name not in taken] or list(corners)
-    return min(free, key=lambda name: np.count_nonzero(corners[name]))
+    return {name: int(np.count_nonzero(inside)) for name, inside in corners.items()}
+
+
+def edge_counts(xy, xlim, ylim, depth=0.2):
+    """How many of the points ``xy`` lie along the top and the bottom edge of the axes,
+    within ``depth`` of its height (a one-row legend's room)."""
+    v = (xy[:, 1] - ylim[0]) / (ylim[1] - ylim[0])
+    return {
+        "upper center": int(np.count_nonzero(v > 1 - depth)),
+        "lower center": int(np.count_nonzero(v < depth)),
+    }

@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
 from matplotlib.markers import MarkerStyle
 
 from animate.errors import UserError
 from animate.render import style
-from animate.render.painters.base import Painter, Title, format_number, paints
+from animate.render.painters.base import Painter, Title, format_number, paints, verdict
 
 MATRICES = {
     "similarity": "S  similarity",
@@ -23,8 +23,7 @@ MATRICES = {
 }
 # A few flat levels rather than a smooth ramp: each level is one exact colour that
 # the GIF palette keeps, so the maps neither band unevenly nor shimmer between frames.
-_LEVELS = 24
-_COLOURMAP = matplotlib.colormaps["viridis"].resampled(_LEVELS)
+_LEVELS = style.MAP_LEVELS
 # Messages have long tails (an exemplar's self-availability dwarfs the rest):
 # their colour scale spans these percentiles of the whole run, the tails saturate.
 _CLIP = (1.0, 99.0)
@@ -32,7 +31,11 @@ _MARKERS = {
     shape: MarkerStyle(shape).get_path().transformed(MarkerStyle(shape).get_transform())
     for shape in style.CLUSTER_MARKERS
 }
-_TITLE_PX, _GAP_PX, _KEY_PX, _STRIP = 15, 12, 24, 0.045
+# Pixels (at the style's text size) for a matrix's title above it and its colour bar
+# below, between two matrices, and the edge strips' width as a share of a matrix.
+# Above this many exemplars a step is drawn as a crowd (see AffinityPainter.show).
+_CROWDED = 20
+_TITLE_PX, _BAR_PX, _GAP_PX, _STRIP = 15, 22, 10, 0.045
 
 
 @paints("affinity")
@@ -63,9 +66,22 @@ class AffinityPainter(Painter):
         self.ax.add_collection(self.links)
         # Exemplars as one collection whose markers change shape with their colour slot,
         # as the points' do: one artist to draw instead of one per (colour, shape).
-        point_size = self.points.lines[0].get_markersize()
+        point_size = self.points.size
+        self.leader_sizes = ((2.3 * point_size + 2) ** 2, (1.3 * point_size + 1) ** 2)
         self.leaders = self.ax.scatter(
-            [], [], s=(2.3 * point_size + 2) ** 2, edgecolors=style.INK, linewidths=0.9, zorder=3
+            [], [], s=self.leader_sizes[0], edgecolors=style.INK, linewidths=0.9, zorder=3
+        )
+        self.crowd = self.ax.text(
+            0.5,
+            0.03,
+            "",
+            transform=self.ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=style.FONT_SIZES["status"],
+            color=style.INK,
+            bbox={"facecolor": style.BACKGROUND, "edgecolor": style.GRID, "pad": 2},
+            zorder=5,
         )
         self.verdict = self.ax.text(
             0.5,
@@ -80,13 +96,14 @@ class AffinityPainter(Painter):
             bbox={"facecolor": style.BACKGROUND, "edgecolor": style.INK, "pad": 3},
             zorder=5,
         )
-        canvas.animate(self.links, self.leaders, self.verdict)
+        canvas.animate(self.links, self.leaders, self.verdict, self.crowd)
         self.maps = []
         if panel.side is not None:
             self.maps = self._heat_maps(matrices, indices)
 
     def _heat_maps(self, names, indices):
-        """One square axes per matrix inside the side panel's room; the side axes hides."""
+        """One square axes per matrix inside the side panel's room, each with its own
+        colour bar underneath; the side axes hides."""
         side, data = self.panel.side, self.panel.data
         side.set_visible(False)
         width, height = self.canvas.size
@@ -94,7 +111,7 @@ class AffinityPainter(Painter):
         # The side axes leaves room on its left for tick labels that heat maps do not need.
         x0 = box.x0 * width - 40
         bottom = data_box.y0 * height
-        room = (x0, bottom + _KEY_PX, box.x1 * width - x0, data_box.height * height - _KEY_PX)
+        room = (x0, bottom, box.x1 * width - x0, data_box.height * height)
         titles = [MATRICES[name] for name in names]
         if names == ["similarity"]:
             titles = [_similarity_title(self.trace)]
@@ -102,7 +119,8 @@ class AffinityPainter(Painter):
         index = final.fields.get("view_index", np.arange(len(self.xy)))
         rows = Rows(index, _block_order(final.labels[index], final.exemplars))
         strip = self.slots_of(len(self.trace.steps) - 1)[rows.points]
-        squares = _grid(len(names), room)
+        title_px, bar_px = self.canvas.px(_TITLE_PX), self.canvas.px(_BAR_PX)
+        squares = _grid(len(names), room, title_px, bar_px)
         if min(side for *_, side in squares) < 1:  # a picture too small (about 150 px high)
             return []
         maps = []
@@ -113,47 +131,57 @@ class AffinityPainter(Painter):
             ax.set_axis_off()
             _edge_strips(ax, strip, len(index))
             ax.set_title(title, fontsize=style.FONT_SIZES["status"], color=style.INK, pad=3)
-            maps.append(HeatMap(ax, name, self.trace, indices, rows, self.canvas))
-        self._colour_key((x0, bottom, room[2], _KEY_PX - 8))
+            heat_map = HeatMap(ax, name, self.trace, indices, rows, self.canvas)
+            bar = (rect[0], rect[1] - bar_px, rect[2], bar_px)
+            _colour_bar(self.canvas, bar, *heat_map.image.get_clim(), clipped=name != "similarity")
+            maps.append(heat_map)
         return maps
-
-    def _colour_key(self, room):
-        """A small low-to-high bar under the heat maps: each map keeps its own fixed scale."""
-        width, height = self.canvas.size
-        x, y, w, h = room
-        ax = self.canvas.figure.add_axes(
-            ((x + w * 0.3) / width, y / height, w * 0.4 / width, h / height)
-        )
-        ax.imshow(np.arange(_LEVELS)[None], cmap=_COLOURMAP, aspect="auto")
-        ax.set_axis_off()
-        for at, text, align in ((-0.02, "low", "right"), (1.02, "high", "left")):
-            ax.text(
-                at,
-                0.5,
-                text,
-                transform=ax.transAxes,
-                ha=align,
-                va="center",
-                fontsize=style.FONT_SIZES["status"],
-                color=style.MUTED,
-            )
 
     def show(self, index):
         step = self.trace.steps[index]
         slots = self.slots_of(index)
         exemplars = np.asarray(step.exemplars)
-        self.points.show(slots)
+        # Dozens of exemplars in 7 colours x 7 shapes tell nothing apart: while they
+        # crowd, they are small uniform dots, the points grey, and a count says how many.
+        crowded = len(exemplars) > _CROWDED
+        self.points.show(np.where(slots >= 0, -1, slots) if crowded else slots)
         self.leaders.set_offsets(self.xy[exemplars].reshape(-1, 2))
-        self.leaders.set_paths([_MARKERS[style.cluster_marker(s)] for s in slots[exemplars]])
-        self.leaders.set_facecolors(style.cluster_rgb(slots[exemplars]))
+        shapes = ["o"] * len(exemplars) if crowded else map(style.cluster_marker, slots[exemplars])
+        self.leaders.set_paths([_MARKERS[shape] for shape in shapes])
+        self.leaders.set_sizes([self.leader_sizes[crowded]])
+        self.leaders.set_linewidths([0 if crowded else 0.9])
+        faces = np.array([to_rgb(style.INK)] * len(exemplars)).reshape(-1, 3)
+        self.leaders.set_facecolors(faces if crowded else style.cluster_rgb(slots[exemplars]))
+        self.crowd.set_text(f"{len(exemplars)} exemplars")
+        self.crowd.set_visible(crowded)
         assigned = np.flatnonzero(step.labels >= 0)
         ends = self.xy[exemplars[step.labels[assigned]]]
         self.links.set_segments(np.stack([self.xy[assigned], ends], axis=1))
-        self.links.set_color(style.cluster_rgb(slots[assigned]))
+        colours = style.cluster_rgb(slots[assigned])
+        self.links.set_color(
+            np.array([to_rgb(style.UNASSIGNED)] * len(assigned)) if crowded else colours
+        )
         last = index == len(self.trace.steps) - 1
         self.verdict.set_visible(last and not self.trace.converged)
         for heat_map in self.maps:
             heat_map.show(index, exemplars, slots[exemplars])
+
+    def key(self, index):
+        steps = self.trace.steps
+        if index and steps[index].n_exemplars and not steps[index - 1].n_exemplars:
+            return "first exemplars"
+        return verdict(self.trace, index)
+
+    def change(self, index):
+        if index == 0:
+            return 0.0
+        # The heat maps change with every step's messages; without them, a step shows
+        # something new only when the exemplars or the links change.
+        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+        same = np.array_equal(before.exemplars, now.exemplars) and np.array_equal(
+            before.labels, now.labels
+        )
+        return 0.0 if same and not self.maps else float("inf")
 
     def title(self):
         damping = self.trace.params["damping"]
@@ -173,7 +201,8 @@ class AffinityPainter(Painter):
         clusters = _clusters(self.trace.final.n_exemplars)
         if self.trace.converged:
             return f"{clusters}, {self.trace.n_iter} iterations"
-        return f"not converged in {self.trace.n_iter} iterations: {clusters}"
+        # Shortened to fit a panel, it loses the iterations first, never the verdict.
+        return f"not converged: {clusters}, {self.trace.n_iter} iterations"
 
     def status(self, index):
         step = self.trace.steps[index]
@@ -231,7 +260,7 @@ class HeatMap:
         n = len(rows.order)
         self.image = ax.imshow(
             next(iter(self.frames.values())),
-            cmap=_COLOURMAP,
+            cmap=style.colour_map(),
             vmin=low,
             vmax=high,
             interpolation="nearest",
@@ -264,6 +293,8 @@ class HeatMap:
         seen = at >= 0
         self.marks.set_offsets(np.column_stack([at[seen], at[seen]]))
         self.marks.set_facecolors(style.cluster_rgb(slots[seen]))
+        # The shape of the cluster's points: beyond seven clusters colours repeat.
+        self.marks.set_paths([_MARKERS[style.cluster_marker(s)] for s in slots[seen]])
 
 
 def _check_matrices(matrices):
@@ -306,7 +337,10 @@ def _scale(trace, name):
 
 
 def _edge_strips(ax, slots, n):
-    """Coloured bars along the top and left edges: which final cluster each row is."""
+    """Coloured bars along the top and left edges: which final cluster each row is.
+
+    Where a colour names two clusters (beyond seven), each of its blocks carries
+    the shape its cluster's points are drawn with, in white."""
     colours = style.cluster_rgb(slots)
     width = max(_STRIP * n, 0.6)
     gap = width * 0.5
@@ -316,28 +350,77 @@ def _edge_strips(ax, slots, n):
     )
     ax.set_xlim(-0.5 - gap - width, n - 0.5)
     ax.set_ylim(n - 0.5, -0.5 - gap - width)
+    slots = np.asarray(slots)
+    starts = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]])
+    ends = np.r_[starts[1:], len(slots)]
+    colour_of = slots[starts] % len(style.CLUSTER_COLOURS)
+    middle = -0.5 - gap - width / 2
+    for start, end, slot, colour in zip(starts, ends, slots[starts], colour_of):
+        if slot < 0 or np.count_nonzero(colour_of == colour) < 2:
+            continue
+        centre = (start + end - 1) / 2
+        for x, y in ((centre, middle), (middle, centre)):
+            ax.plot(
+                x,
+                y,
+                marker=style.cluster_marker(slot),
+                markersize=3.2,
+                markerfacecolor=style.BACKGROUND,
+                markeredgewidth=0,
+                clip_on=False,
+            )
 
 
-def _grid(count, room):
-    """``count`` equal squares (x, y, w, h in pixels) in ``room``, room for a title above each."""
+def _grid(count, room, title_px=_TITLE_PX, bar_px=_BAR_PX):
+    """``count`` equal squares (x, y, w, h in pixels) in ``room``, with ``title_px``
+    above each for its title and ``bar_px`` below it for its colour bar."""
     x0, y0, width, height = room
     cols = math.ceil(math.sqrt(count))
     rows = math.ceil(count / cols)
+    extra = title_px + bar_px
     side = min(
         (width - (cols - 1) * _GAP_PX) / cols,
-        (height - rows * _TITLE_PX - (rows - 1) * _GAP_PX) / rows,
+        (height - rows * extra - (rows - 1) * _GAP_PX) / rows,
     )
     used_w = cols * side + (cols - 1) * _GAP_PX
-    used_h = rows * (side + _TITLE_PX) + (rows - 1) * _GAP_PX
+    used_h = rows * (side + extra) + (rows - 1) * _GAP_PX
     left, top = x0 + (width - used_w) / 2, y0 + (height + used_h) / 2
     squares = []
     for k in range(count):
         r, c = divmod(k, cols)
-        bottom = top - (r + 1) * (side + _TITLE_PX) - r * _GAP_PX
+        bottom = top - (r + 1) * (side + extra) - r * _GAP_PX + bar_px
         squares.append(
             (round(left + c * (side + _GAP_PX)), round(bottom), round(side), round(side))
         )
     return squares
+
+
+def _colour_bar(canvas, room, low, high, clipped):
+    """The map's colour levels in a thin bar along the top of ``room`` (x, y, w, h in
+    pixels), its lowest and highest values written under its ends: each matrix has
+    its own scale. ``clipped`` scales saturate their tails: the ends read "≤" and "≥"."""
+    width, height = canvas.size
+    x, y, w, h = room
+    bar_h = canvas.px(5)
+    top = y + h - canvas.px(3)
+    ax = canvas.figure.add_axes((x / width, (top - bar_h) / height, w / width, bar_h / height))
+    ax.imshow(
+        np.arange(_LEVELS)[None], cmap=style.colour_map(), aspect="auto", interpolation="nearest"
+    )
+    ax.set_axis_off()
+    ends = ("≤ ", "≥ ") if clipped else ("", "")
+    for at, value, end, align in ((0.0, low, ends[0], "left"), (1.0, high, ends[1], "right")):
+        ax.text(
+            at,
+            -0.4,
+            end + _number(value),
+            transform=ax.transAxes,
+            ha=align,
+            va="top",
+            fontsize=style.FONT_SIZES["tick"],
+            color=style.MUTED,
+        )
+    return ax
 
 
 def _similarity_title(trace):

@@ -41,7 +41,7 @@ class AgglomerativePainter(Painter):
             self._enlarge_points()
         self._draw_graph(trace.steps[0].edges)
         self.marks = {i: self._merge_marks(i) for i in indices if trace.steps[i].phase == "merge"}
-        size = self.points.lines[0].get_markersize()
+        size = self.points.size
         self.rings = self.ax.add_line(
             Line2D(
                 [],

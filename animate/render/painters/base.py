@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,8 @@ from matplotlib.lines import Line2D
 
 from animate.render import style
 from animate.render.colours import as_slots, colour_slots
-from animate.render.projection import emptiest_corner
+from animate.render.projection import edge_counts, emptiest_corner
+from animate.render.timeline import KEY_HOLD
 
 
 class ClusterPoints:
@@ -19,23 +21,25 @@ class ClusterPoints:
     draws in the unassigned grey; noise (``noise`` mask) as small grey crosses.
     """
 
-    def __init__(self, ax, xy, canvas, size=4.0):
-        self.ax, self.xy = ax, xy
-        n_colours, n_shapes = len(style.CLUSTER_COLOURS), len(style.CLUSTER_MARKERS)
-        self.lines = {}
-        for shape in range(n_shapes):
-            for colour in range(n_colours):
-                slot = shape * n_colours + colour
-                self.lines[slot] = self._line(
-                    style.cluster_colour(slot),
-                    style.cluster_marker(slot),
-                    size,
-                    edge=style.INK if colour == 6 else None,
-                )
+    def __init__(self, ax, xy, canvas, size=4.0, slots=None):
+        self.ax, self.xy, self.canvas, self.size = ax, xy, canvas, size
+        cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
+        # A line per slot that can occur (``slots``), not all 49: a 32-panel grid
+        # would spend 16 MB on lines that never show a point.
+        used = range(cycle) if slots is None else sorted({int(s) % cycle for s in slots})
+        self.lines = {slot: self._slot_line(slot) for slot in used}
         self.unassigned = self._line(style.UNASSIGNED, "o", size * 0.85)
         # A cross is drawn by its edge alone: without an edge width it is invisible.
         self.noise = self._line(style.NOISE, "x", size * 0.9, edge=style.NOISE, edge_width=1.0)
         canvas.animate(self.unassigned, self.noise, *self.lines.values())
+
+    def _slot_line(self, slot):
+        return self._line(
+            style.cluster_colour(slot),
+            style.cluster_marker(slot),
+            self.size,
+            edge=style.cluster_edge(slot),
+        )
 
     def _line(self, colour, marker, size, edge=None, edge_width=0.4):
         line = Line2D(
@@ -55,8 +59,11 @@ class ClusterPoints:
     def show(self, slots, noise=None):
         """Colour point i with ``slots[i]`` (-1: not assigned yet); ``noise`` marks noise."""
         slots = np.asarray(slots)
-        cycle = len(self.lines)
+        cycle = len(style.CLUSTER_COLOURS) * len(style.CLUSTER_MARKERS)
         keys = np.where(slots >= 0, slots % cycle, -1)
+        for slot in set(np.unique(keys[keys >= 0]).tolist()) - set(self.lines):
+            self.lines[slot] = self._slot_line(slot)
+            self.canvas.animate(self.lines[slot])
         if noise is not None:
             keys = np.where(noise, -2, keys)
         order = np.argsort(keys, kind="stable")
@@ -148,10 +155,12 @@ class Painter:
         self.xy = ctx.view.points(trace.X)
         labels = [trace.steps[i].labels for i in ctx.indices]
         self.slots = dict(zip(ctx.indices, colour_slots(labels, ctx.anchor, self.identity)))
+        # Every colour slot the shown steps use: point layers need a line for each.
+        self.used_slots = {slot for mapping in self.slots.values() for slot in mapping.values()}
         if self.points_layer:
             # Data points keep their size in pixels when the canvas scales its text up.
             size = point_size(len(self.xy)) / getattr(ctx.canvas, "scale", 1.0)
-            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size=size)
+            self.points = ClusterPoints(self.ax, self.xy, ctx.canvas, size, self.used_slots)
         panel = ctx.panel
         if panel.side is not None and self.side_title:
             panel.side.set_title(
@@ -177,8 +186,28 @@ class Painter:
         raise NotImplementedError
 
     def weight(self, index):
-        """How long step ``index`` lasts relative to the base step duration."""
-        return 1.0
+        """How long step ``index`` lasts relative to the base step duration: a key
+        step (see :meth:`key`) holds longer."""
+        return KEY_HOLD if self.key(index) else 1.0
+
+    def key(self, index):
+        """What makes step ``index`` a key moment the animation dwells on (a first
+        assignment, a relocation, convergence, "not converged"), or None."""
+        return None
+
+    def change(self, index):
+        """How much step ``index`` changes the picture from step ``index - 1``, in
+        pixels moved, a point recoloured counting ``RECOLOURED_PX``; inf when
+        anything else changes. Steps
+        that together change less than :data:`~animate.render.timeline.QUIET_PX` get
+        no frame of their own. By default every step counts."""
+        return math.inf
+
+    def pixels(self, distance):
+        """A distance in the data's (projected) units, in pixels on the canvas."""
+        box = self.ax.get_position()
+        (x0, x1) = self.ctx.limits[0]
+        return distance * box.width * self.canvas.size[0] / (x1 - x0)
 
     def caption(self, index):
         """The caption of step ``index`` when this panel is narrated: by default the
@@ -217,9 +246,10 @@ class Title:
         return ", ".join([self.name, *self.parameters])
 
 
-def add_key(ax, canvas, xy, entries):
+def add_key(ax, canvas, xy, entries, loc=None, ncols=1):
     """A compact legend of ``entries`` (label, marker, size, face, edge, extra Line2D
-    keywords) in the corner of ``ax`` with the fewest of the points ``xy``."""
+    keywords) in the corner of ``ax`` with the fewest of the points ``xy`` (or at
+    ``loc``), in ``ncols`` columns."""
     handles = [
         Line2D(
             [],
@@ -236,7 +266,10 @@ def add_key(ax, canvas, xy, entries):
     ]
     legend = ax.legend(
         handles=handles,
-        loc=emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        loc=loc or emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
+        ncols=ncols,
+        # A marker needs no line's length beside it: a row of entries stays narrow.
+        **({"handlelength": 0.8, "columnspacing": 0.8} if ncols > 1 else {}),
         fontsize=style.FONT_SIZES["tick"],
         frameon=True,
         framealpha=1.0,
@@ -248,6 +281,24 @@ def add_key(ax, canvas, xy, entries):
     legend.set_zorder(5)
     # Over the animated artists, which are drawn after the cached background.
     canvas.animate(legend)
+    return legend
+
+
+def grid_key(ax, canvas, xy, name, entries):
+    """The key ``name`` (entries as for :func:`add_key`) that a grid shows once, in one
+    row along the top or bottom edge of a panel: of the panels that ask for it, the
+    one whose edge holds the fewest of its points ``xy`` (the first on a tie). A panel
+    that asks later with more room takes it over: the earlier key is hidden.
+    Returns the legend, or None."""
+    counts = edge_counts(xy, ax.get_xlim(), ax.get_ylim())
+    edge = min(counts, key=counts.get)
+    held = canvas.keys_drawn.get(name)
+    if held is not None and held[0] <= counts[edge]:
+        return None
+    if held is not None:
+        held[1].set_visible(False)
+    legend = add_key(ax, canvas, xy, entries, loc=edge, ncols=len(entries))
+    canvas.keys_drawn[name] = (counts[edge], legend)
     return legend
 
 
@@ -297,7 +348,7 @@ def centre_marks(ax, k, trail_zorder=3):
                 ls="none",
                 marker="X",
                 markersize=13,
-                markeredgecolor="white",
+                markeredgecolor=style.BACKGROUND,
                 markeredgewidth=1.3,
                 zorder=4,
             )
@@ -327,6 +378,14 @@ def score_curve(side):
 def point_size(n_points):
     # Markers shrink as points multiply so that clusters stay readable.
     return float(np.clip(9.0 / n_points**0.25, 2.2, 6.5))
+
+
+def verdict(trace, index):
+    """ "converged" or "not converged" at a trace's last step, else None: the ending
+    every painter that marks key steps dwells on."""
+    if index != len(trace.steps) - 1:
+        return None
+    return "converged" if trace.converged else "not converged"
 
 
 def format_number(value):

@@ -10,7 +10,14 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 
 from animate.render import style
-from animate.render.painters.base import ClusterPoints, Painter, Title, format_number, paints
+from animate.render.painters.base import (
+    ClusterPoints,
+    Painter,
+    Title,
+    format_number,
+    grid_key,
+    paints,
+)
 from animate.render.projection import emptiest_corner
 
 # The order p of the Minkowski norm behind each metric whose ball is a simple shape.
@@ -62,6 +69,9 @@ class DBSCANPainter(Painter):
         self._overlays(canvas)
         if self.narrated if legend is None else legend:
             self._legend(canvas)
+        elif legend is None:
+            # A grid explains the point styles once, where a DBSCAN panel has room.
+            self._key(canvas)
         self.kdist = self.rank = self.kmarks = None
         if panel.side is not None:
             self._setup_side()
@@ -79,9 +89,10 @@ class DBSCANPainter(Painter):
         # Core and other points need different sizes, hence two layers.
         size = _marker_size(len(self.xy))
         self.size = size
-        self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size)
+        used = self.used_slots
+        self.core_points = ClusterPoints(self.ax, self.xy[self.core], canvas, size, used)
         self.other_points = ClusterPoints(
-            self.ax, self.xy[~self.core], canvas, size * _BORDER_SCALE
+            self.ax, self.xy[~self.core], canvas, size * _BORDER_SCALE, used
         )
         # A cross needs a stroke to be seen at all, and some size to be told from a dot.
         self.other_points.noise.set_markeredgewidth(1.2 if size > 4 else 0.9)
@@ -166,6 +177,21 @@ class DBSCANPainter(Painter):
         legend.set_zorder(5)
         # Over the eps-balls, which are drawn after the cached background.
         canvas.animate(legend)
+
+    def _key(self, canvas):
+        """Core, border and noise: the compact key of a panel in a grid."""
+        core = style.CLUSTER_COLOURS[0]
+        grid_key(
+            self.ax,
+            canvas,
+            self.xy,
+            "dbscan",
+            [
+                ("core", "o", self.size, core, core, {}),
+                ("border", "o", self.size * _BORDER_SCALE, core, core, {}),
+                ("noise", "x", _noise_size(self.size), style.NOISE, style.NOISE, {"mew": 1.2}),
+            ],
+        )
 
     def _setup_side(self):
         side = self.panel.side

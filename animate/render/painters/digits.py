@@ -67,7 +67,7 @@ class DigitsPainter(Painter):
                 spine.set_color(style.cluster_colour(slots.get(j, j)))
                 spine.set_linewidth(2.0)
             image = ax.imshow(
-                np.zeros(self.trace.image_shape), cmap="gray_r", vmin=0.0, vmax=self._top()
+                np.zeros(self.trace.image_shape), cmap=style.IMAGE_CMAP, vmin=0.0, vmax=self._top()
             )
             image.set_interpolation("nearest")
             caption = ax.set_title("", fontsize=style.FONT_SIZES["tick"], color=style.INK, pad=1)
@@ -82,7 +82,7 @@ class DigitsPainter(Painter):
         """The matched confusion matrix, shown in the last frame only."""
         matrix = self.match[0]
         ax = side.inset_axes((0.12, 0.0, 0.8, height - 0.08))
-        image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=matrix.max())
+        image = ax.imshow(matrix, cmap=style.COUNT_CMAP, vmin=0, vmax=matrix.max())
         m = len(matrix)
         ax.set_xticks(range(m))
         ax.set_yticks(range(m))

@@ -19,7 +19,9 @@ from animate.render.painters.base import (
     paints,
     point_size,
     score_curve,
+    verdict,
 )
+from animate.render.timeline import RECOLOURED_PX
 
 SIGMAS = (1, 2, 3)
 # Opacity of the 1, 2 and 3 sigma ellipses' fill and outline. Only the inner one is
@@ -71,7 +73,7 @@ class EMPainter(Painter):
                     marker="X",
                     markersize=12,
                     markerfacecolor=style.cluster_colour(slot),
-                    markeredgecolor="white",
+                    markeredgecolor=style.BACKGROUND,
                     markeredgewidth=1.3,
                     zorder=4,
                 )
@@ -179,6 +181,32 @@ class EMPainter(Painter):
             for artist in self.below:
                 artist.set_visible(self.floor is not None and len(xs) > 0)
 
+    def key(self, index):
+        if self.trace.steps[index].phase == "e-step" and index == 1:
+            return "first assignment"
+        return verdict(self.trace, index)
+
+    def change(self, index):
+        if index == 0:
+            return 0.0
+        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+        if before.phase == "init":
+            return float("inf")
+        # The outer (3 sigma) ring moves most when a Gaussian moves or reshapes.
+        shape = [np.asarray(part, float) for part in self.shapes[index][:3]]
+        previous = [np.asarray(part, float) for part in self.shapes[index - 1][:3]]
+        moved = np.linalg.norm(shape[0] - previous[0], axis=1).max()
+        grown = max(np.abs(a - b).max() for a, b in zip(shape[1:], previous[1:]))
+        # An ellipse turned half a turn is the same ellipse, and a round one shows no turn:
+        # a turn counts by how far the outer ring's ends move.
+        turned = np.abs(np.asarray(self.shapes[index][3]) - self.shapes[index - 1][3]) % 180
+        turned = np.radians(np.minimum(turned, 180 - turned))
+        turn_px = (turned * 1.5 * np.abs(shape[1] - shape[2])).max()
+        recoloured = np.count_nonzero(
+            (now.labels != before.labels) | (_level(now.resp) != _level(before.resp))
+        )
+        return self.pixels(moved + max(3 * grown / 2, turn_px)) + RECOLOURED_PX * recoloured
+
     def title(self):
         init = _init_name(self.trace.params)
         return Title(
@@ -227,8 +255,7 @@ class _ShadedPoints:
 
     def show(self, labels, certainty):
         """Point i in Gaussian ``labels[i]``'s colour (-1: grey) at ``certainty[i]`` in [0, 1]."""
-        bounds = np.array([bound for bound, _ in _CERTAINTY])
-        levels = np.argmax(certainty[:, None] >= bounds[None, :], axis=1)
+        levels = _level(certainty)
         rows = np.where(labels >= 0, labels, len(self.lines) - 1)
         keys = rows * len(_CERTAINTY) + levels
         order = np.argsort(keys, kind="stable")
@@ -237,6 +264,16 @@ class _ShadedPoints:
             idx = order[edges[key] : edges[key + 1]]
             line.set_data(self.xy[idx, 0], self.xy[idx, 1])
             line.set_visible(len(idx) > 0)
+
+
+def _level(certainty):
+    """The strength (index into ``_CERTAINTY``) each point is drawn at: ``certainty`` is
+    its highest responsibility, or the (n, k) responsibilities."""
+    certainty = np.asarray(certainty)
+    if certainty.ndim == 2:
+        certainty = certainty.max(axis=1)
+    bounds = np.array([bound for bound, _ in _CERTAINTY])
+    return np.argmax(certainty[:, None] >= bounds[None, :], axis=1)
 
 
 def _marker_line(ax, face, marker, size, edge=None):

@@ -58,7 +58,7 @@ class HDBSCANPainter(Painter):
         base = point_size(self.n) * 1.4
         layers = []
         for band, scale in zip(bands.T, _SIZES):
-            layer = ClusterPoints(self.ax, self.xy[band], canvas, base * scale)
+            layer = ClusterPoints(self.ax, self.xy[band], canvas, base * scale, self.used_slots)
             layers.append((band, layer))
         # Noise (probability 0, the smallest band) keeps crosses large enough to be seen.
         for layer in (self.points, *(layer for _, layer in layers)):

@@ -15,7 +15,9 @@ from animate.render.painters.base import (
     format_number,
     paints,
     score_curve,
+    verdict,
 )
+from animate.render.timeline import RECOLOURED_PX
 
 
 @paints("kmeans")
@@ -83,6 +85,23 @@ class KMeansPainter(Painter):
             xs, ys = _inertia_curve(self.trace.steps[: index + 1])
             self.curve.set_data(xs, ys)
             self.marker.set_data(xs[-1:], ys[-1:])
+
+    def key(self, index):
+        step = self.trace.steps[index]
+        if len(getattr(step, "relocated", ())):
+            return "an empty cluster's centre relocated"
+        if step.phase == "assign" and step.iteration == 1:
+            return "first assignment"
+        return verdict(self.trace, index)
+
+    def change(self, index):
+        if index == 0:
+            return 0.0
+        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+        if before.phase == "init" or len(now.labels) != len(before.labels):
+            return float("inf")
+        moved = np.linalg.norm(self.centers[index] - self.centers[index - 1], axis=1).max()
+        return self.pixels(moved) + RECOLOURED_PX * np.count_nonzero(now.labels != before.labels)
 
     def title(self):
         init = self.trace.params["init"]

@@ -35,7 +35,7 @@ class KMeansPlusPlusPainter(Painter):
         self.trials = self._markers("o", 17, face="none", edge=style.INK, width=1.1, z=3)
         self.chosen = self._markers("o", 23, face="none", edge=style.HIGHLIGHT, width=2.4, z=3)
         self.crosses = [
-            self._markers("X", 13, face=None, edge="white", width=1.3, z=4)
+            self._markers("X", 13, face=None, edge=style.BACKGROUND, width=1.3, z=4)
             for _ in self.trace.final.indices
         ]
         ctx.canvas.animate(self.dots, self.trials, self.chosen, *self.crosses)

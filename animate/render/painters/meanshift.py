@@ -16,19 +16,21 @@ from animate.algorithms.registry import Interval, check
 from animate.render import style
 from animate.render.colours import as_slots
 from animate.render.painters.base import Painter, Title, add_key, draw_goal, paints
+from animate.render.timeline import RECOLOURED_PX
 
-# A window is a tool, not a cluster: neutral grey while it climbs (the algorithm knows
-# no clusters yet), so no window is mistaken for the cluster sharing its colour.
-_WINDOW = style.MUTED
-# Trails are drawn in ink, darker than the windows they leave behind.
-_TRAIL = style.INK
+# A window is a tool, not a cluster: neutral grey (the theme's muted ink) while it
+# climbs (the algorithm knows no clusters yet), so no window is mistaken for the
+# cluster sharing its colour. Trails are drawn in ink, stronger than the windows.
 _FILL_ALPHA = 0.14
 # Up to this many windows, the points inside them are picked out and counted.
 _COUNTED = 3
 # At the merge, each mode says how many windows joined it, if there are this few modes.
 _TALLIED = 6
-# A white rim keeps labels legible over points and trails.
-_HALO = withStroke(linewidth=2.5, foreground=style.BACKGROUND)
+
+
+def _halo():
+    """A rim of the paper's colour: labels stay legible over points and trails."""
+    return withStroke(linewidth=2.5, foreground=style.BACKGROUND)
 
 
 @paints("meanshift")
@@ -82,8 +84,15 @@ class MeanShiftPainter(Painter):
             self.canvas,
             occupied,
             [
-                ("window, radius = bandwidth", "o", 11, to_rgba(_WINDOW, _FILL_ALPHA), _WINDOW, {}),
-                ("dashed outline: stopped", "o", 11, "none", to_rgba(_WINDOW, 0.55), dashed),
+                (
+                    "window, radius = bandwidth",
+                    "o",
+                    11,
+                    to_rgba(style.MUTED, _FILL_ALPHA),
+                    style.MUTED,
+                    {},
+                ),
+                ("dashed outline: stopped", "o", 11, "none", to_rgba(style.MUTED, 0.55), dashed),
                 ("mode", "*", 12, style.CLUSTER_COLOURS[0], style.HIGHLIGHT, {}),
             ],
         )
@@ -156,12 +165,13 @@ class MeanShiftPainter(Painter):
                 (0.0, 0.0),
                 xytext=(0, 9),
                 textcoords="offset points",
-                fontsize=style.FONT_SIZES["status"],
+                # A counted window's count is what the scene is about: it reads large.
+                fontsize=style.FONT_SIZES["title" if self.counted else "status"],
                 color=style.INK,
                 ha="center",
                 va="bottom",
                 zorder=6,
-                path_effects=[_HALO],
+                path_effects=[_halo()],
             )
             for _ in range(n_notes)
         ]
@@ -184,9 +194,28 @@ class MeanShiftPainter(Painter):
             message += f"; {len(self.shown)} drawn as circles, every window's centre as a dot"
         return message
 
-    def weight(self, index):
-        # The merge is one frame that changes a lot: give the eye time to follow it.
-        return 2.5 if self.trace.steps[index].phase == "merge" else 1.0
+    def key(self, index):
+        steps = self.trace.steps
+        if steps[index].phase == "merge":
+            # One frame that changes a lot: the eye needs time to follow it.
+            return "windows merge"
+        if index and steps[index].phase == "shift" and steps[index - 1].phase == "shift":
+            stopped = np.asarray(steps[index].stopped)
+            if stopped.all() and not np.asarray(steps[index - 1].stopped).all():
+                return "every window has stopped"
+        return None
+
+    def change(self, index):
+        steps = self.trace.steps
+        if index == 0:
+            return 0.0
+        before, now = steps[index - 1], steps[index]
+        if before.phase != now.phase or not np.array_equal(before.stopped, now.stopped):
+            return float("inf")
+        moved = np.linalg.norm(self.positions[index] - self.positions[index - 1], axis=1)
+        # A counted window's count is written in it: points in or out are a change.
+        counts = np.abs(np.asarray(now.counts) - before.counts).sum() if self.counted else 0
+        return self.pixels(moved.max()) + RECOLOURED_PX * counts
 
     def show(self, index):
         step = self.trace.steps[index]
@@ -195,7 +224,7 @@ class MeanShiftPainter(Painter):
         self.trails.set_segments(self.positions[: index + 1].transpose(1, 0, 2))
         # Once the windows have stopped, many trails step back behind the modes; a
         # lone window's path is the story, so it stays.
-        trail_colour = _TRAIL if climbing or self.counted else style.GRID
+        trail_colour = style.INK if climbing or self.counted else style.GRID
         self.trails.set_color(trail_colour)
         past = self.positions[: index + 1].reshape(-1, 2)
         self.stops.set_data(past[:, 0], past[:, 1])
@@ -212,7 +241,7 @@ class MeanShiftPainter(Painter):
 
     def _show_climb(self, step, here):
         stopped, dropped = np.asarray(step.stopped), np.asarray(step.dropped)
-        faces = np.where(stopped[:, None], to_rgba(style.INK), to_rgba(_WINDOW))
+        faces = np.where(stopped[:, None], to_rgba(style.INK), to_rgba(style.MUTED))
         faces[dropped] = to_rgba(style.UNASSIGNED)
         self.kernels.set_offsets(here)
         self.kernels.set_facecolors(faces)
@@ -223,12 +252,12 @@ class MeanShiftPainter(Painter):
             disc.set_center(here[k])
             disc.set_visible(not dropped[k])
             # A stopped window keeps only its outline: the moving ones stand out.
-            disc.set_facecolor(to_rgba(_WINDOW, _FILL_ALPHA if moving else 0.0))
-            disc.set_edgecolor(to_rgba(_WINDOW, 1.0 if moving else 0.55))
+            disc.set_facecolor(to_rgba(style.MUTED, _FILL_ALPHA if moving else 0.0))
+            disc.set_edgecolor(to_rgba(style.MUTED, 1.0 if moving else 0.55))
             disc.set_linestyle("-" if moving else "--")
         texts = [f"{step.counts[k]} points" if self.counted else "" for k in self.shown]
-        # Inside the top of the window, where it never leaves the axes.
-        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-4)
+        # Inside the top of the window, clear of its curved edge, where it never leaves the axes.
+        self._note(here[self.shown] + [0.0, self.bandwidth], texts, lift=-9)
         self.links.set_segments([])
         self.mode_marks.set_visible(False)
 

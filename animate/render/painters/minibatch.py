@@ -33,7 +33,9 @@ class MiniBatchPainter(Painter):
     def __init__(self, trace, ctx):
         super().__init__(trace, ctx)
         canvas, view = ctx.canvas, ctx.view
-        self.batch = ClusterPoints(self.ax, self.xy, canvas, size=point_size(len(self.xy)) * 1.5)
+        self.batch = ClusterPoints(
+            self.ax, self.xy, canvas, point_size(len(self.xy)) * 1.5, self.used_slots
+        )
         for line in self.batch.lines.values():
             line.set_markeredgecolor(style.INK)
             line.set_markeredgewidth(0.5)

@@ -29,7 +29,7 @@ class OPTICSPainter(Painter):
     def __init__(self, trace, ctx):
         super().__init__(trace, ctx)
         self.n = len(self.xy)
-        size = self.points.lines[0].get_markersize()
+        size = self.points.size
         self.links = self.ax.add_collection(
             LineCollection([], colors=style.MUTED, linewidths=0.6, zorder=1)
         )

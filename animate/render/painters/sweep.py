@@ -42,7 +42,7 @@ class SweepPainter(Painter):
                 marker="X",
                 markersize=9,
                 markerfacecolor=style.INK,
-                markeredgecolor="white",
+                markeredgecolor=style.BACKGROUND,
                 markeredgewidth=1.0,
                 zorder=4,
             )
