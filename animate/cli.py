@@ -602,9 +602,10 @@ def _list(args):
 
 def _scene_title(path):
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("title", "")
-    except (OSError, tomllib.TOMLDecodeError):
+        title = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("title", "")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return "(unreadable)"
+    return title if isinstance(title, str) else "(no title)"
 
 
 def _pairs(items, flag):

@@ -478,10 +478,13 @@ def load_csv(path, columns=None, label_column=None):
     Parameters
     ----------
     path : str or Path
-        A comma-separated file; a first row with any non-numeric cell is read as a header.
+        A comma-separated file. The first row is a header if all of it is text, or
+        if a text cell heads a column of numbers; a text column (labels) in a file
+        without a header is data.
     columns : list of str or int, optional
-        The feature columns, by header name or 0-based index. Default: every
-        column but the label column.
+        The feature columns, by header name or 0-based index (a string of digits
+        that is no header name counts as an index, as the command line gives it).
+        Default: every column but the label column.
     label_column : str or int, optional
         A column holding the true clusters (any values; they are numbered).
 
@@ -512,9 +515,10 @@ def read_csv(path, columns=None, label_column=None):
     if columns is not None and (isinstance(columns, str) or not isinstance(columns, list | tuple)):
         raise UserError(f"columns must be a list of column names or numbers, got {columns!r}")
     rows = _read_rows(Path(path))
-    header = rows[0] if any(not _is_number(cell) for cell in rows[0]) else None
+    header = rows[0] if _has_header(rows) else None
     body = rows[1:] if header else rows
     width = len(rows[0])
+    _check_delimiter(rows[0], path)
     for number, row in enumerate(body, start=2 if header else 1):
         if len(row) != width:
             raise UserError(
@@ -691,14 +695,42 @@ def _read_rows(path):
     return rows
 
 
+def _has_header(rows):
+    """Whether the first row names the columns: all of it is text, or a text cell heads a
+    column of numbers. A text column (labels) in a file without a header is data."""
+    text = [not _is_number(cell) for cell in rows[0]]
+    if all(text) or not any(text):
+        return all(text)
+    return any(
+        is_text and all(_is_number(row[i]) for row in rows[1:] if i < len(row))
+        for i, is_text in enumerate(text)
+    )
+
+
+def _check_delimiter(first_row, path):
+    """A file of one column holding semicolons or tabs was saved with another separator."""
+    if len(first_row) != 1:
+        return
+    for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if mark in first_row[0]:
+            raise UserError(
+                f"{path} seems separated by {name}, not commas; save it as comma-separated "
+                f"CSV, or read it with pandas.read_csv({str(path)!r}, sep={mark!r}) and "
+                "pass the DataFrame"
+            )
+
+
 def _column_index(column, header, width, path):
+    names = [cell.strip() for cell in header] if header is not None else []
+    if isinstance(column, str) and column.strip().isdigit() and column not in names:
+        column = int(column)  # from the command line: a column by number
     if isinstance(column, int | np.integer) and not isinstance(column, bool):
         if 0 <= column < width:
             return int(column)
         raise UserError(f"{path} has {width} columns, so column index {column} does not exist")
-    if header is not None and column in [cell.strip() for cell in header]:
-        return [cell.strip() for cell in header].index(column)
-    known = ", ".join(cell.strip() for cell in header) if header else "none (no header row)"
+    if column in names:
+        return names.index(column)
+    known = ", ".join(names) if header else "none (no header row)"
     raise UserError(f"{path} has no column {column!r}; its columns are {known}")
 
 

@@ -562,7 +562,13 @@ def atomic_paths(paths, *, replaces=MEDIA, force=False):
         with _sigterm_as_exit():
             for path in paths:
                 temporary.append(_temporary_beside(path))
-            yield temporary
+            try:
+                yield temporary
+            except OSError as exc:  # a full disk, a file size limit, a vanished folder
+                raise UserError(
+                    f"cannot write {paths[0]}: {exc.strerror or exc}; free some space or "
+                    "choose another output path"
+                ) from None
             for tmp, path in zip(temporary, paths):
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, path)
@@ -584,15 +590,20 @@ def _temporary_beside(path):
     return tmp
 
 
+def output_path(path):
+    """``path`` as a Path, if it is a file name (str or path-like, not empty)."""
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"the output path must be a file name such as 'out.gif', got {path!r}")
+    return Path(path)
+
+
 def check_target(path, replaces, force):
     """Refuse to replace what is not an earlier output of this tool (see atomic_write).
 
     Writers call it first, before the work, so that a refusal comes at once.
     Returns ``path`` as a Path.
     """
-    if not isinstance(path, str | os.PathLike) or not str(path):
-        raise UserError(f"the output path must be a file name such as 'out.gif', got {path!r}")
-    path = Path(path)
+    path = output_path(path)
     if path.is_dir():
         raise UserError(f"output path {path} is a folder; give a file name such as {path}/out.gif")
     try:

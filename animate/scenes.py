@@ -11,6 +11,7 @@ of one run (``show = "runs"``). The format is documented in docs/scenes.md.
 from __future__ import annotations
 
 import itertools
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -185,6 +186,8 @@ def load_scene(path):
     Every mistake (unknown key, missing data set, wrong type) raises
     :class:`animate.UserError` naming the file, the key and the fix.
     """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"a scene must be the path of a .toml file, got {path!r}")
     path = Path(path)
     try:
         # utf-8-sig: a byte-order mark (as Notepad writes) is not part of the TOML.
@@ -206,8 +209,16 @@ def load_scene(path):
             )
     render_options = _table(spec, "render", where)
     _check_keys(render_options, _RENDER_KEYS, f"{where} [render]")
-    if "size" in render_options:
+    if isinstance(render_options.get("size"), list):
         render_options["size"] = tuple(render_options["size"])
+    cols = render_options.get("cols", 1)
+    if isinstance(cols, bool) or not isinstance(cols, int) or cols < 1:
+        raise UserError(f"{where}: [render] cols must be a whole number >= 1, got {cols!r}")
+    if not isinstance(render_options.get("options", {}), dict):
+        raise UserError(
+            f"{where}: [render] options must be a table of painter options, such as "
+            f"options = {{ voronoi = false }}, got {render_options['options']!r}"
+        )
     if "metrics" in render_options:
         render_options["metrics"] = _metrics(render_options["metrics"], where)
     panels = _panels(spec, where)
@@ -339,7 +350,7 @@ def _panels(spec, where):
                 _override(data, _table(panel, "data", here)),
                 _override(algorithm, _table(panel, "algorithm", here)),
                 _text(panel, "title", here) if "title" in panel else None,
-                _time_sweep(own_sweep, where) if sweep else None,
+                _time_sweep(own_sweep, where) if sweep is not None else None,
             )
         )
     return tuple(result)

@@ -68,7 +68,9 @@ def format_paths(path, extra_formats=()):
 
     Formats are checked here, before any work; duplicates are dropped.
     """
-    paths = [Path(path)]
+    from animate.encode import output_path
+
+    paths = [output_path(path)]
     for name in extra_formats:
         name = str(name).lower().lstrip(".")
         if f".{name}" not in WRITERS:

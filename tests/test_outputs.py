@@ -250,7 +250,7 @@ def test_a_failing_format_leaves_none_of_the_files(tmp_path, trace, monkeypatch)
         raise OSError("disk full")
 
     monkeypatch.setattr(writers.WebPWriter, "finish", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(animate.UserError, match=r"cannot write .*disk full"):
         animate.render(trace, tmp_path / "k.gif", size=(240, 200), formats=["apng", "webp"])
     assert list(tmp_path.iterdir()) == []
 

@@ -6,10 +6,16 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms._checks import check_array, check_pairwise_memory, check_random_state
+from animate.algorithms._checks import (
+    check_array,
+    check_pairwise_memory,
+    check_quadratic_time,
+    check_random_state,
+)
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
+    MAX_ITER,
     NONE,
     RANDOM_STATE,
     Estimator,
@@ -27,6 +33,9 @@ _DRAWABLE = 100
 # S, R, A and a work array while running, plus the copies of S (first step) and
 # of R and A (last step) that the trace keeps.
 _N_MATRICES = 7
+# Most points: every iteration updates two n x n matrices (200 iterations at 1,500 points
+# took 76 s on a busy two-core machine).
+MAX_POINTS = 2_000
 
 
 @algorithm(
@@ -38,8 +47,8 @@ _N_MATRICES = 7
     estimator=Estimator("sklearn.cluster.AffinityPropagation", {"copy": ANY, "verbose": ANY}),
     constraints={
         "damping": Interval(Real, 0.5, 1.0, closed="left"),
-        "max_iter": Interval(Integral, 1, None),
-        "convergence_iter": Interval(Integral, 1, None),
+        "max_iter": Interval(Integral, 1, MAX_ITER),
+        "convergence_iter": Interval(Integral, 1, MAX_ITER),
         "preference": [NONE, Interval(Real), ARRAY],
         "affinity": Options("euclidean", "precomputed"),
         "random_state": RANDOM_STATE,
@@ -123,6 +132,7 @@ def affinity(
             f"of similarities, got shape {X.shape}; pass the similarity matrix or "
             "use affinity='euclidean' for points"
         )
+    check_quadratic_time("affinity propagation", n_samples, MAX_POINTS)
     preference = _check_preference(preference, n_samples)
     rng = check_random_state(random_state)
     check_pairwise_memory("affinity propagation", n_samples, n_matrices=_N_MATRICES)

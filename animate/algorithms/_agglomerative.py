@@ -17,7 +17,12 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms._checks import check_int, check_n_clusters, check_pairwise_memory
+from animate.algorithms._checks import (
+    check_int,
+    check_n_clusters,
+    check_pairwise_memory,
+    check_quadratic_time,
+)
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
@@ -33,6 +38,9 @@ from animate.errors import UserError
 from animate.trace import Step
 
 # scipy is imported where it is used: it takes longer to import than `--help` may.
+# Most points: a merge step per point, each looking at every cluster (10,000 points
+# took 65 s on a busy two-core machine, with or without a graph).
+MAX_POINTS = 10_000
 # Rows of one block of distances when finding a merge's witness pair.
 _WITNESS_ROWS = 1024
 # The metric names scikit-learn accepts, and scipy's name for each.
@@ -127,6 +135,7 @@ def agglomerative(
         ``n_iter`` (the number of merges, n_samples - 1) and ``converged`` (True).
     """
     n_samples = len(X)
+    check_quadratic_time("agglomerative clustering", n_samples, MAX_POINTS)
     n_clusters, distance_threshold = _check_cut(n_clusters, distance_threshold, n_samples)
     metric = _check_metric(metric, linkage, X)
     graph = _check_connectivity(connectivity, X, metric)
@@ -176,11 +185,14 @@ def agglomerative(
 def _full_tree(X, linkage, metric):
     """scipy's linkage matrix, and the merged pairs as scikit-learn orders them (its
     ``children_``, which number its clusters): scipy's for ward, complete and average;
-    for single linkage, its own minimum spanning tree's, each pair in the order the
-    tree found it."""
+    for single linkage with Euclidean or Manhattan distances, its own minimum spanning
+    tree's, each pair in the order the tree found it."""
     distances = _distance_matrix(X, metric)
     if linkage == "single":
-        return _relabel(_prim(distances), len(X))
+        Z, pairs = _relabel(_prim(distances), len(X))
+        # scikit-learn grows its own tree only for the metrics of its DistanceMetric;
+        # for cosine and precomputed distances it takes scipy's linkage, pairs sorted.
+        return Z, (pairs if metric in ("euclidean", "cityblock") else Z[:, :2])
     Z, _ = _relabel(_nn_chain(distances, linkage), len(X))
     return Z, Z[:, :2]
 
@@ -336,10 +348,10 @@ def _bridges(X, piece, n_pieces, metric):
         for j in range(i):
             if metric == "precomputed":
                 D = X[np.ix_(members[i], members[j])]
-            else:
-                from scipy.spatial.distance import cdist
+            else:  # the same rounding as scikit-learn's, for the same closest pair
+                from sklearn.metrics import pairwise_distances
 
-                D = cdist(X[members[i]], X[members[j]], metric)
+                D = pairwise_distances(X[members[i]], X[members[j]], metric=metric)
             a, b = np.unravel_index(np.argmin(D), D.shape)
             links.append((members[i][a], members[j][b]))
     return np.array(links)
@@ -466,16 +478,13 @@ def _ward_inertia(count, total, rows, cols):
 
 
 def _edge_lengths(X, a, b, metric):
-    """Distances along the links, as scikit-learn's ``paired_distances``."""
+    """Distances along the links, by scikit-learn's ``paired_distances`` itself: on tied
+    data its rounding decides which link is shortest."""
     if metric == "precomputed":
         return X[a, b]
-    if metric == "cosine":
-        unit = X / np.linalg.norm(X, axis=1, keepdims=True)
-        return 0.5 * ((unit[a] - unit[b]) ** 2).sum(axis=1)
-    gap = X[a] - X[b]
-    if metric == "cityblock":
-        return np.abs(gap).sum(axis=1)
-    return np.sqrt((gap**2).sum(axis=1))
+    from sklearn.metrics.pairwise import paired_distances
+
+    return paired_distances(X[a], X[b], metric=metric)
 
 
 # Steps and the cut.

@@ -205,3 +205,14 @@ def _range_text(low, high):
     if low is None:
         return f"<= {high}"
     return f"between {low} and {high}"
+
+
+def check_quadratic_time(algorithm, n_samples, limit):
+    """Refuse at once a run whose time grows with n_samples squared beyond ``limit`` points
+    (each limit is about a minute on a busy two-core machine, measured)."""
+    if n_samples > limit:
+        raise UserError(
+            f"{algorithm} compares every point with every other, so {n_samples:,} points "
+            f"would take many minutes; it takes at most {limit:,}: subsample the data, "
+            f"e.g. X[::{-(-n_samples // limit)}]"
+        )

@@ -13,6 +13,7 @@ from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
+    MAX_ITER,
     NONE,
     RANDOM_STATE,
     Estimator,
@@ -50,7 +51,7 @@ _COLLAPSED = (
         "covariance_type": Options("full", "tied", "diag", "spherical"),
         "tol": Interval(Real, 0, None),
         "reg_covar": Interval(Real, 0, None),
-        "max_iter": Interval(Integral, 1, None),
+        "max_iter": Interval(Integral, 1, MAX_ITER),
         "init_params": Options("kmeans", "k-means++", "random", "random_from_data"),
         "weights_init": [NONE, ARRAY],
         "means_init": [NONE, ARRAY],

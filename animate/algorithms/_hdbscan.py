@@ -31,6 +31,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from animate.algorithms._checks import check_quadratic_time
 from animate.algorithms.registry import ANY, BOOLEAN, NONE, Estimator, Interval, Options, algorithm
 from animate.errors import UserError
 from animate.trace import Step
@@ -51,6 +52,8 @@ _METRICS = (
 _KD_TREE_METRICS = ("euclidean", "l2", "manhattan", "cityblock", "l1", "chebyshev", "infinity")
 # The minimum spanning tree grows over at most this many steps.
 _MST_STEPS = 40
+# Most points: Prim's tree looks at every pair (20,000 took 32 s on a busy two-core machine).
+MAX_POINTS = 20_000
 
 
 @algorithm(
@@ -156,6 +159,7 @@ def hdbscan(
         ``converged``: True.
     """
     n_samples = len(X)
+    check_quadratic_time("HDBSCAN", n_samples, MAX_POINTS)
     min_samples = _check_min_samples(min_samples, min_cluster_size, n_samples)
     core = _core_distances(X, min_samples, metric)
     edges, distances = _prim_mst(X, core, metric, alpha)

@@ -11,6 +11,7 @@ from animate.algorithms._kmeans_plusplus import seed_indices
 from animate.algorithms.registry import (
     ANY,
     ARRAY,
+    MAX_ITER,
     NONE,
     RANDOM_STATE,
     Estimator,
@@ -35,7 +36,7 @@ from animate.trace import Step
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "init": [Options("k-means++", "random"), ARRAY],
         "n_init": [Options("auto"), Interval(Integral, 1, 1000)],
-        "max_iter": Interval(Integral, 1, None),
+        "max_iter": Interval(Integral, 1, MAX_ITER),
         "tol": Interval(Real, 0, None),
         "random_state": RANDOM_STATE,
         "sample_weight": [NONE, ARRAY],
@@ -156,9 +157,16 @@ def _lloyd(Xc, weights, centers, mean, max_iter, tol, run, how):
         )
         step = snapshot(iteration, "assign", labels, message, centers)
         yield step
-        if strict:
-            break
         new_centers, relocated = _means(Xc, weights, centers, labels)
+        if strict:
+            # scikit-learn updates in the same pass that found nothing changed: its
+            # answer is the updated centres. They differ from these only where a
+            # cluster stayed empty (relocated again) or by rounding after a relocation.
+            if not np.array_equal(new_centers, centers):
+                message = _update_text(True, len(relocated))
+                step = snapshot(iteration, "update", labels, message, new_centers, relocated)
+                yield step
+            break
         shift = float(((new_centers - centers) ** 2).sum())
         centers = new_centers
         converged = shift <= tol
@@ -178,10 +186,32 @@ def _lloyd(Xc, weights, centers, mean, max_iter, tol, run, how):
     return {"labels": labels, "inertia": step.inertia, "n_iter": iteration, "converged": converged}
 
 
+# scikit-learn's lloyd loop computes distances this many points at a time.
+_CHUNK = 256
+
+
 def _nearest(Xc, centers):
-    # The same expression as scikit-learn's, so ties and rounding break the same way.
-    distances = (centers**2).sum(axis=1) - 2.0 * Xc @ centers.T
-    return np.argmin(distances, axis=1)
+    """Each point's nearest centre, ties and rounding broken as scikit-learn breaks them.
+
+    Its ``lloyd_iter_chunked_dense`` computes ``||c||^2 - 2 x.c`` for 256 points at a
+    time with one BLAS ``dgemm`` call (alpha -2, beta 1, onto the centres' squared norms),
+    and takes the first smallest. On tied data (integer lattices) the last bit decides,
+    and numpy's ``@`` rounds differently: so the same call is made here, through
+    scipy's BLAS, the one scikit-learn links.
+    """
+    from scipy.linalg.blas import dgemm
+
+    centers = np.ascontiguousarray(centers, dtype=np.float64)
+    Xc = np.ascontiguousarray(Xc, dtype=np.float64)
+    norms = np.einsum("ij,ij->i", centers, centers)  # scikit-learn's row_norms
+    labels = np.empty(len(Xc), dtype=np.int64)
+    for start in range(0, len(Xc), _CHUNK):
+        chunk = Xc[start : start + _CHUNK]
+        distances = np.tile(norms, (len(chunk), 1))
+        # Row-major D = -2 X C^T + D is column-major D^T = -2 C X^T + D^T, as its _gemm.
+        distances = dgemm(-2.0, centers.T, chunk.T, beta=1.0, c=distances.T, trans_a=1).T
+        labels[start : start + _CHUNK] = np.argmin(distances, axis=1)
+    return labels
 
 
 def _means(Xc, weights, centers_old, labels):

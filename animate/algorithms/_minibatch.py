@@ -22,6 +22,7 @@ from animate.algorithms.registry import (
     ANY,
     ARRAY,
     BOOLEAN,
+    MAX_ITER,
     NONE,
     RANDOM_STATE,
     Estimator,
@@ -46,7 +47,7 @@ _MAX_LABELS_KEPT = 10_000_000
     constraints={
         "n_clusters": Interval(Integral, 1, "n_samples"),
         "init": [Options("k-means++", "random"), ARRAY],
-        "max_iter": Interval(Integral, 1, None),
+        "max_iter": Interval(Integral, 1, MAX_ITER),
         "batch_size": Interval(Integral, 1, None),
         "compute_labels": BOOLEAN,
         "random_state": RANDOM_STATE,

@@ -24,7 +24,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from animate.algorithms._checks import check_pairwise_memory
+from animate.algorithms._checks import check_pairwise_memory, check_quadratic_time
 from animate.algorithms.registry import (
     ANY,
     BOOLEAN,
@@ -41,6 +41,9 @@ from animate.trace import Step
 # Up to this many steps while the order grows: one per point for small data,
 # batches of consecutive points above.
 _MAX_ORDER_STEPS = 60
+# Most points: each point ordered looks at every unordered one (20,000 took 64 s on a
+# busy two-core machine).
+MAX_POINTS = 20_000
 # At most this many steps while xi finds its clusters.
 _MAX_CLUSTER_STEPS = 20
 _NONE = np.empty(0, dtype=np.intp)
@@ -179,6 +182,7 @@ def optics(
         ordered (n_samples); ``converged``: True.
     """
     n = len(X)
+    check_quadratic_time("OPTICS", n, MAX_POINTS)
     min_samples = _count(min_samples, n)
     min_cluster_size = min_samples if min_cluster_size is None else _count(min_cluster_size, n)
     eps = _check_extraction(cluster_method, eps, max_eps)

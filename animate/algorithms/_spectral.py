@@ -148,14 +148,17 @@ def spectral(
     else:
         labels, result = _cluster_qr(embedding), {"n_iter": 1, "converged": True}
         yield Step(1, "cluster_qr", labels, "cluster_qr: a pivoted QR picks one point per cluster")
-    dense = matrix.toarray() if hasattr(matrix, "toarray") else matrix
+    # Kept for small data only: a dense copy of a large sparse graph would exhaust memory.
+    dense = None
+    if n_samples <= AFFINITY_KEPT_MAX:
+        dense = matrix.toarray() if hasattr(matrix, "toarray") else matrix
     yield Step(
         result["n_iter"],
         "final",
         labels,
         f"Back in the data: {len(np.unique(labels))} clusters, found in the embedding",
         embedding=embedding,
-        affinity_matrix=dense if n_samples <= AFFINITY_KEPT_MAX else None,
+        affinity_matrix=dense,
     )
     return result
 

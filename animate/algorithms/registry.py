@@ -25,6 +25,9 @@ import numpy as np
 from animate.errors import UserError
 
 _SPECS: dict[str, Spec] = {}
+# Most iterations any algorithm may be asked for: each is a step kept in the trace (and
+# a frame to choose from), so a typo such as max_iter=10**9 must not run for days.
+MAX_ITER = 10_000
 _FUNCTIONS: dict[str, object] = {}
 
 
@@ -324,7 +327,23 @@ class Spec:
         resolved = {**self.defaults, **params}
         for key, allowed in self.constraints.items():
             resolved[key] = _checked(key, resolved[key], allowed, n_samples)
+        if "max_iter" in resolved:
+            _check_steps(self.display, n_samples, resolved["max_iter"])
         return resolved
+
+
+def _check_steps(display, n_samples, max_iter):
+    """Refuse at once a run whose steps could outgrow memory: an iteration keeps up to two
+    steps, each with a label per point."""
+    from animate.algorithms._checks import available_memory
+
+    needed, budget = 16 * max_iter * n_samples, 0.5 * available_memory()
+    if needed > budget:
+        raise UserError(
+            f"{display} with max_iter={max_iter} may keep {2 * max_iter:,} steps of "
+            f"{n_samples:,} labels ({needed / 2**20:,.0f} MiB), over half the free memory; "
+            f"use max_iter <= {int(budget // (16 * n_samples)):,} or subsample the data"
+        )
 
 
 def check(name, value, *allowed):

@@ -8,6 +8,7 @@ matplotlib and pillow are imported when the first frame is drawn, not when
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
@@ -81,9 +82,11 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
     """
     from animate.render.painters import painter_for
 
+    (trace,) = _check_traces([trace])
     side = side_panel and painter_for(trace.algorithm, trace.data_kind).side_title is not None
-    size = size or (SIDE_SIZE if side else SINGLE_SIZE)
-    titles = [title] if title else None
+    if size is None:
+        size = SIDE_SIZE if side else SINGLE_SIZE
+    titles = None if title is None else [_check_text("title", title)]
     return compare([trace], path, size=size, titles=titles, side_panel=side, **options)
 
 
@@ -169,6 +172,16 @@ def frames(
             )
         n = len(traces)
         timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
+        cols = _check_cols(cols, n)
+        title, caption = _check_text("title", title), _check_text("caption", caption)
+        titles, headers, row_headers = (
+            None if texts is None else [_check_text(name, text) for text in texts]
+            for name, texts in (
+                ("titles", titles),
+                ("headers", headers),
+                ("row_headers", row_headers),
+            )
+        )
         canvas = _canvas(n, size, cols, side_panel, caption, headers, row_headers)
         narrate = n == 1 and not caption
         painters = _painters(traces, canvas, timing, options, narrate)
@@ -187,8 +200,10 @@ def frames(
 def grid_timing(n_panels, step_ms=500, first_ms=1500, hold_ms=3000, max_frames=90):
     """The :class:`Timing` of ``n_panels`` panels: a grid's steps last at least
     ``GRID_STEP_MS``, long enough to look over every panel."""
-    step_ms = max(step_ms, GRID_STEP_MS) if n_panels > 1 else step_ms
-    return Timing(step_ms, first_ms, hold_ms, max_frames)
+    timing = Timing(step_ms, first_ms, hold_ms, max_frames)  # checks the values first
+    if n_panels > 1 and step_ms < GRID_STEP_MS:
+        timing = Timing(GRID_STEP_MS, first_ms, hold_ms, max_frames)
+    return timing
 
 
 def paced(painters, timing):
@@ -211,7 +226,7 @@ def _canvas(n, size, cols, side_panel, caption, headers, row_headers):
     from animate.render.figure import Canvas
 
     canvas = Canvas(
-        size or (max(320, 300 * cols), 60 + 320 * rows),
+        (max(320, 300 * cols), 60 + 320 * rows) if size is None else size,
         rows,
         cols,
         side=side_panel,
@@ -321,6 +336,8 @@ def _status(painter, index, scores=None):
 def _check_traces(traces):
     from animate.trace import Trace
 
+    if not isinstance(traces, Trace | list | tuple):
+        raise UserError(f"expected Trace objects from animate.run, got {type(traces).__name__}")
     traces = list(traces) if not isinstance(traces, Trace) else [traces]
     if not traces:
         raise UserError("compare needs at least one trace")
@@ -328,6 +345,46 @@ def _check_traces(traces):
         if not isinstance(trace, Trace):
             raise UserError(f"expected Trace objects from animate.run, got {type(trace).__name__}")
     return traces
+
+
+def _check_cols(cols, n_panels):
+    """``cols``: None (as square a grid as fits) or a whole number of panels per row."""
+    if cols is None:
+        return None
+    if isinstance(cols, bool) or not isinstance(cols, int) or not 1 <= cols <= n_panels:
+        raise UserError(
+            f"cols must be a whole number of panels per row from 1 to {n_panels} (the "
+            f"panels there are), got {cols!r}"
+        )
+    return cols
+
+
+def _check_text(name, text):
+    """``text`` (or None) with tabs as spaces, if it is a string the font can draw."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise UserError(f"{name} must be text (a string), got {text!r}")
+    text = text.replace("\t", " ")
+    missing = "".join(sorted({c for c in text if c != "\n" and not _drawable(c)}))
+    if missing:
+        raise UserError(
+            f"{name} has characters the font (DejaVu Sans) cannot draw: {missing[:20]!r}; "
+            "use Latin, Greek or Cyrillic letters, digits and common symbols"
+        )
+    return text
+
+
+def _drawable(character):
+    return _font().get_char_index(ord(character)) != 0
+
+
+@functools.cache
+def _font():
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(font_manager.findfont("DejaVu Sans"))
 
 
 def _anchor(trace, first, painters):

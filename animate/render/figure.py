@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import textwrap
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 from matplotlib import font_manager
@@ -339,12 +340,14 @@ class Canvas:
 
 def check_size(size):
     """``size`` as even (width, height) pixels, at least 160 x 120."""
-    try:
-        width, height = (int(v) for v in size)
-        ok = all(float(v) == int(v) for v in size)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok or width < 160 or height < 120 or width > 4000 or height > 4000:
+    vector = isinstance(size, list | tuple | np.ndarray) and np.ndim(size) == 1
+    values = list(size) if vector else []
+    ok = len(values) == 2 and all(
+        isinstance(v, Real) and not isinstance(v, bool | np.bool_) and float(v).is_integer()
+        for v in values
+    )
+    width, height = (int(v) for v in values) if ok else (0, 0)
+    if width < 160 or height < 120 or width > 4000 or height > 4000:
         raise UserError(
             f"size must be (width, height) in whole pixels between 160x120 and "
             f"4000x4000, got {size!r}"

@@ -14,6 +14,8 @@ import numpy as np
 
 from animate.errors import UserError
 
+# GIF stores a frame's delay in hundredths of a second, in 16 bits.
+MAX_MS = 655_350
 # A step that changes the picture by less than this many pixels (summed since the
 # last frame shown; a point changing colour or shade counts a quarter) shows nothing
 # new to the eye: it gets no frame of its own.
@@ -39,9 +41,10 @@ class Timing:
     def __post_init__(self):
         for name in ("step_ms", "first_ms", "hold_ms"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 20:
+            if isinstance(value, bool) or not isinstance(value, int) or not 20 <= value <= MAX_MS:
                 raise UserError(
-                    f"{name} must be a whole number of milliseconds >= 20, got {value!r}"
+                    f"{name} must be a whole number of milliseconds from 20 to {MAX_MS:,} "
+                    f"(the longest frame a GIF stores), got {value!r}"
                 )
         if (
             isinstance(self.max_frames, bool)

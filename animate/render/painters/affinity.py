@@ -119,9 +119,12 @@ class AffinityPainter(Painter):
         index = final.fields.get("view_index", np.arange(len(self.xy)))
         rows = Rows(index, _block_order(final.labels[index], final.exemplars))
         strip = self.slots_of(len(self.trace.steps) - 1)[rows.points]
-        maps = []
         title_px, bar_px = self.canvas.px(_TITLE_PX), self.canvas.px(_BAR_PX)
-        for name, title, rect in zip(names, titles, _grid(len(names), room, title_px, bar_px)):
+        squares = _grid(len(names), room, title_px, bar_px)
+        if min(side for *_, side in squares) < 1:  # a picture too small (about 150 px high)
+            return []
+        maps = []
+        for name, title, rect in zip(names, titles, squares):
             ax = self.canvas.figure.add_axes(
                 (rect[0] / width, rect[1] / height, rect[2] / width, rect[3] / height)
             )
