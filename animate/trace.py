@@ -386,9 +386,15 @@ def _unpack(meta, arrays, prefix):
             by_step.setdefault(int(head[1:]), {})[field_name] = arrays[name]
     # Files written before the label log kept each step's labels as "s{i}.labels".
     log = LabelLog.from_arrays(arrays, prefix) if f"{prefix}labels.counts" in arrays else None
+    n_samples = len(arrays[f"{prefix}X"])
+    if log is not None and (
+        len(log) != len(meta["steps"]) or any(len(c) != n_samples for c in log.copies)
+    ):
+        raise ValueError("the label log does not match the steps")
     for i, info in enumerate(meta["steps"]):
         fields = by_step.get(i, {})
-        labels = fields.pop("labels", [])
+        # A missing label array (KeyError) is a damaged file, reported as such by load.
+        labels = fields.pop("labels") if log is None else []
         step = Step(
             info["iteration"], info["phase"], labels, info["message"], **fields, **info["scalars"]
         )

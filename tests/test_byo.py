@@ -665,7 +665,8 @@ def test_estimator_is_a_scikit_learn_style_object_keeping_the_trace():
     fitted = KMeans(n_clusters=4, init="random", n_init=2, random_state=3).fit(X)
     np.testing.assert_array_equal(labels, fitted.labels_)
     np.testing.assert_allclose(model.cluster_centers_, fitted.cluster_centers_)
-    assert model.n_iter_ == fitted.n_iter_ and model.trace_.final.labels is model.labels_
+    assert model.n_iter_ == fitted.n_iter_
+    np.testing.assert_array_equal(model.trace_.final.labels, model.labels_)
     again = clone(model).set_params(n_clusters=3).fit(X)
     assert len(again.cluster_centers_) == 3 and model.get_params()["n_clusters"] == 4
     em = animate.estimator("em", n_components=3, random_state=0).fit(X, y)

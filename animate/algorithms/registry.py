@@ -327,7 +327,9 @@ class Spec:
         resolved = {**self.defaults, **params}
         for key, allowed in self.constraints.items():
             resolved[key] = _checked(key, resolved[key], allowed, n_samples)
-        if "max_iter" in resolved:
+        # Without data (a nested algorithm's table, checked before the tree is built) the
+        # memory check waits for the run itself.
+        if "max_iter" in resolved and n_samples is not None:
             _check_steps(self.display, n_samples, resolved["max_iter"])
         return resolved
 
