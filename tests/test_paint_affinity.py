@@ -319,6 +319,18 @@ def test_each_heat_map_has_its_own_colour_bar_with_its_end_values(trace):
         assert 0 < over.y0 - box.y1 < 0.02
 
 
+def test_a_line_under_the_heat_maps_says_how_to_read_them(trace):
+    canvas, painter = paint(trace)
+    frame(canvas, painter, 0)
+    keys = [t for t in canvas.figure.texts if "row i, column k" in t.get_text()]
+    assert len(keys) == 1
+    renderer = canvas.figure.canvas.get_renderer()
+    key = keys[0].get_window_extent(renderer)
+    lowest = min(m.ax.get_window_extent(renderer).y0 for m in painter.maps)
+    # Under every map and its colour bar, inside the picture.
+    assert key.y1 < lowest and key.x0 >= 0 and key.x1 <= canvas.figure.bbox.width
+
+
 def _reading_order(ax):
     box = ax.get_position()
     return (-round(box.y0, 2), box.x0)

@@ -12,7 +12,7 @@ import animate
 from animate.cli import main
 from animate.render import TWEEN_MS, frames
 from animate.render.painters.spectral import MORPH_FRAMES, _embedding_in_box, _plane_columns
-from animate.render.timeline import select_steps
+from animate.render.timeline import GRID_STEP_MS, select_steps
 from animate.scenes import load_scene
 
 from helpers import paint
@@ -98,6 +98,12 @@ def test_frames_add_the_in_between_frames_of_both_morphs(trace):
     assert sum(d == TWEEN_MS for _, d in rendered) >= 2 * MORPH_FRAMES
 
 
+def test_in_a_grid_each_morph_is_one_halfway_frame_held_like_a_step(trace):
+    kmeans = animate.run("kmeans", trace.X, n_clusters=2)
+    rendered = list(frames([trace, kmeans], size=(480, 240), step_ms=400))
+    assert min(d for _, d in rendered) >= GRID_STEP_MS
+
+
 def test_cli_refuses_too_many_neighbours_with_one_line(tmp_path, capsys):
     out = tmp_path / "sp.gif"
     args = ["run", "spectral", "--dataset", "moons", "--set", "affinity=nearest_neighbors"]
@@ -118,7 +124,8 @@ def test_scene_is_small_looping_and_timed(tmp_path, name):
     with Image.open(path) as gif:
         assert gif.info["loop"] == 0 and gif.size == tuple(options["size"])
         total = sum(f.info["duration"] for f in ImageSequence.Iterator(gif))
-    morphs = 2 * MORPH_FRAMES * TWEEN_MS
+    # A grid shows each morph as one halfway frame held like a step.
+    morphs = 2 * (MORPH_FRAMES * TWEEN_MS if len(traces) == 1 else GRID_STEP_MS)
     assert total == 1500 + options["step_ms"] * (n_frames - 2) + 3000 + morphs
 
 

@@ -295,11 +295,15 @@ def _play(painters, canvas, timeline, scores, narrate, endings):
 def _tweens(painters, canvas, steps, shown, scores, narrate):
     """In-between frames before ``steps`` for painters that move into a step gradually
     (spectral clustering's morph into its embedding), told as the step they move
-    into; the other panels hold."""
+    into; the other panels hold. A grid gets one halfway frame held as long as a step:
+    a quick morph there would be the only frame too short to look over every panel."""
     counts = [
         painter.tweens(index) if index != shown[p] and shown[p] is not None else 0
         for p, (painter, index) in enumerate(zip(painters, steps))
     ]
+    duration = TWEEN_MS
+    if len(painters) > 1:
+        counts, duration = [min(count, 1) for count in counts], GRID_STEP_MS
     for t in range(1, max(counts) + 1):
         for painter, index, count, score in zip(painters, steps, counts, scores):
             if count:
@@ -307,7 +311,7 @@ def _tweens(painters, canvas, steps, shown, scores, narrate):
                 painter.panel.status.set_text(_status(painter, index, score))
         if narrate:
             canvas.set_caption(painters[0].caption(steps[0]))
-        yield canvas.grab(), TWEEN_MS
+        yield canvas.grab(), duration
 
 
 def _panel_title(painter, custom, n_panels, outcome=True):

@@ -35,7 +35,7 @@ _MARKERS = {
 # below, between two matrices, and the edge strips' width as a share of a matrix.
 # Above this many exemplars a step is drawn as a crowd (see AffinityPainter.show).
 _CROWDED = 20
-_TITLE_PX, _BAR_PX, _GAP_PX, _STRIP = 15, 22, 10, 0.045
+_TITLE_PX, _BAR_PX, _GAP_PX, _STRIP, _KEY_PX = 15, 22, 10, 0.045, 16
 
 
 @paints("affinity")
@@ -111,7 +111,9 @@ class AffinityPainter(Painter):
         # The side axes leaves room on its left for tick labels that heat maps do not need.
         x0 = box.x0 * width - 40
         bottom = data_box.y0 * height
-        room = (x0, bottom, box.x1 * width - x0, data_box.height * height)
+        # A line under the maps says how to read them.
+        key_px = self.canvas.px(_KEY_PX)
+        room = (x0, bottom + key_px, box.x1 * width - x0, data_box.height * height - key_px)
         titles = [MATRICES[name] for name in names]
         if names == ["similarity"]:
             titles = [_similarity_title(self.trace)]
@@ -135,6 +137,15 @@ class AffinityPainter(Painter):
             bar = (rect[0], rect[1] - bar_px, rect[2], bar_px)
             _colour_bar(self.canvas, bar, *heat_map.image.get_clim(), clipped=name != "similarity")
             maps.append(heat_map)
+        self.canvas.figure.text(
+            (room[0] + room[2] / 2) / width,
+            bottom / height,
+            "row i, column k: k as i's exemplar · ● exemplars",
+            ha="center",
+            va="bottom",
+            fontsize=style.FONT_SIZES["tick"],
+            color=style.MUTED,
+        )
         return maps
 
     def show(self, index):
