@@ -20,7 +20,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from animate.errors import UserError
 from animate.render import style
@@ -109,6 +108,10 @@ class Quantiser:
 
     def __init__(self, palette):
         self.palette = palette
+        # Imported here, not at the top: while a grid's algorithms run in a child
+        # process (see scenes._traces_apart), the waiting parent stays small.
+        from scipy.spatial import cKDTree
+
         self.tree = cKDTree(palette.astype(float))
         self.lut = np.zeros(2 ** (3 * _BITS), dtype=np.uint8)
         self.filled = np.zeros(2 ** (3 * _BITS), dtype=bool)

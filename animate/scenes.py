@@ -136,7 +136,7 @@ class Scene:
         target = _inside(Path(out_dir), self.output, self.path)
         extra_formats = [*self.formats, *formats]
         format_paths(target, extra_formats)  # a bad format fails before any work
-        traces = self.traces()
+        traces = self.traces() if len(self.panels) == 1 else _traces_apart(self)
         options = dict(self.render_options)
         extra = options.pop("options", {})
         options.update(formats=extra_formats, alt=self.alt, theme=theme)
@@ -158,6 +158,54 @@ class Scene:
         if all(p.title is None for p in self.panels):
             return None
         return [p.title or "" for p in self.panels]
+
+
+def _traces_apart(scene):
+    """``scene.traces()``, run in a child process when this one has not imported
+    scikit-learn yet: its imports (about 110 MB with scipy.stats) then leave with the
+    child, and a grid's drawing, the larger half of its memory, never sits on top of
+    them. The traces come back through :meth:`Trace.save`, unchanged to the bit.
+
+    A plain subprocess, not multiprocessing: its spawn would import the caller's
+    ``__main__`` again, which a script without a main guard does not survive.
+    """
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    from animate.trace import Trace
+
+    if "sklearn" in sys.modules:
+        return scene.traces()
+    with tempfile.TemporaryDirectory(prefix="clustergif-") as folder:
+        folder = Path(folder)
+        (folder / "scene.pickle").write_bytes(pickle.dumps(scene))
+        code = "import sys, animate.scenes as s; s._save_traces(sys.argv[1])"
+        done = subprocess.run([sys.executable, "-c", code, str(folder)], check=False)
+        if (folder / "error.txt").exists():
+            raise UserError((folder / "error.txt").read_text(encoding="utf-8"))
+        if done.returncode != 0:
+            raise RuntimeError(f"running the algorithms of {scene.path} failed (see above)")
+        count = int((folder / "count.txt").read_text(encoding="utf-8"))
+        return [Trace.load(folder / f"{i}.npz") for i in range(count)]
+
+
+def _save_traces(folder):
+    """In the child of :func:`_traces_apart`: run the scene pickled in ``folder`` (a
+    private temporary folder of the parent) and save its traces there."""
+    import pickle
+
+    folder = Path(folder)
+    scene = pickle.loads((folder / "scene.pickle").read_bytes())
+    try:
+        traces = scene.traces()
+    except UserError as error:
+        (folder / "error.txt").write_text(str(error), encoding="utf-8")
+        raise SystemExit(2) from None
+    for i, trace in enumerate(traces):
+        trace.save(folder / f"{i}.npz")
+    (folder / "count.txt").write_text(str(len(traces)), encoding="utf-8")
 
 
 def dark_twin(output):

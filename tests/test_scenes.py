@@ -3,6 +3,8 @@ against scikit-learn, the sweep painter's pixels, titles, ARI and fitted text.""
 
 import functools
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -545,3 +547,41 @@ def test_a_false_claim_is_reported_with_the_value_measured(tmp_path):
     loaded = scene(tmp_path, text)
     failures = loaded.false_claims()
     assert failures and all("clusters = " in f and "'x'" in f for f in failures)
+
+
+GRID_SCENE = """title = "apart"
+[render]
+size = [480, 240]
+max_frames = 4
+[data]
+name = "moons"
+n_samples = 60
+noise = 0.05
+[algorithm]
+name = "dbscan"
+[[panels]]
+algorithm = { name = "dbscan", eps = 0.3 }
+[[panels]]
+algorithm = { name = "meanshift", bandwidth = 0.8 }
+"""
+
+
+@pytest.mark.slow
+def test_a_grid_runs_its_algorithms_in_a_child_and_draws_the_same_bytes(tmp_path):
+    # DBSCAN and mean shift need scikit-learn's neighbour search: its 110 MB of imports
+    # stay in the child, out of the drawing process's memory.
+    scene = tmp_path / "apart.toml"
+    scene.write_text(GRID_SCENE, encoding="utf-8")
+    code = (
+        "import sys, animate\n"
+        "animate.load_scene(sys.argv[1]).render(sys.argv[2])\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    apart = tmp_path / "apart"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(scene), str(apart)], capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "False", result.stderr
+    # Here scikit-learn is imported: the traces are run in this process.
+    here = animate.load_scene(scene).render(tmp_path / "here")
+    assert (apart / "apart.gif").read_bytes() == here.read_bytes()
