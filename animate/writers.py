@@ -172,38 +172,58 @@ class Writer:
 
 
 class FrameStore:
-    """RGB frames kept zlib-compressed, with their durations.
+    """Frames kept until the GIF's palette is known, with their durations.
 
-    Each frame is stored as its difference (XOR) from the frame before: what did
-    not change is zeros, which compress to almost nothing (a gallery frame takes a
-    few KB instead of about 200). Frames are therefore read back in order.
+    The first frames are kept as they are, up to :attr:`RAW_BYTES`: a small
+    animation then costs no compression. Past that, each frame is stored as its
+    difference (XOR) from the frame before, zlib-compressed: what did not change
+    is zeros, which compress to almost nothing (a gallery frame takes a few KB
+    instead of about 200). Frames are therefore read back in order.
     """
 
-    def __init__(self):
-        self.blobs, self.durations = [], []
-        self.previous = None
+    # Below matplotlib's own buffers for a large grid, so peak memory stays theirs.
+    RAW_BYTES = 8 * 2**20
 
-    def add(self, rgb, duration):
-        if self.previous is None:
-            self.previous = np.zeros(rgb.shape, np.uint8)
-        # In place: the difference needs no frame-sized buffer of its own.
-        self.previous ^= rgb
-        self.blobs.append(zlib.compress(self.previous, 1))
-        np.copyto(self.previous, rgb)
+    def __init__(self):
+        self.entries, self.durations = [], []
+        self.previous, self.raw_bytes = None, 0
+
+    def add(self, frame, duration):
+        if self.previous is None or (
+            isinstance(self.entries[-1], np.ndarray)
+            and self.raw_bytes + frame.nbytes <= self.RAW_BYTES
+        ):
+            kept = np.array(frame)
+            kept.flags.writeable = False
+            self.entries.append(kept)
+            self.raw_bytes += kept.nbytes
+            self.previous = kept
+        else:
+            if not self.previous.flags.writeable:
+                self.previous = self.previous.copy()
+            # In place: the difference needs no frame-sized buffer of its own.
+            self.previous ^= frame
+            self.entries.append(zlib.compress(self.previous, 1))
+            np.copyto(self.previous, frame)
         self.durations.append(duration)
 
     def __len__(self):
-        return len(self.blobs)
+        return len(self.entries)
 
     def frames(self, indices=None):
         """The frames (those at ``indices``, increasing, if given), one at a time."""
         wanted = None if indices is None else set(indices)
-        frame = np.zeros_like(self.previous)
-        for i, blob in enumerate(self.blobs):
-            frame ^= np.frombuffer(zlib.decompress(blob), np.uint8).reshape(frame.shape)
+        frame = None
+        for i, entry in enumerate(self.entries):
+            if isinstance(entry, np.ndarray):
+                frame = entry
+            else:
+                if not frame.flags.writeable:
+                    frame = frame.copy()
+                frame ^= np.frombuffer(zlib.decompress(entry), np.uint8).reshape(frame.shape)
             if wanted is None or i in wanted:
-                # A copy: the next difference is applied to ``frame`` in place.
-                yield frame.copy()
+                # Kept frames are read-only; a copy of the one being rebuilt in place.
+                yield frame if not frame.flags.writeable else frame.copy()
 
     def __iter__(self):
         return self.frames()

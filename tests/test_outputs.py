@@ -399,3 +399,23 @@ def test_gif_shows_a_shared_palette_frame_after_a_photo_frame(tmp_path):
     palette = encode.palette_for([photo, plain])
     assert encode.frame_palette(photo, palette) is not palette
     _check_gif([photo, plain, photo, plain], [100, 200, 300, 400], tmp_path / "p.gif")
+
+
+@pytest.mark.parametrize("raw_frames", [0, 2, 10])
+def test_the_frame_store_gives_back_every_frame_kept_raw_or_compressed(raw_frames, monkeypatch):
+    # The first frames stay as they are up to RAW_BYTES, the rest are compressed
+    # differences; either way each frame comes back exactly, alone or among others.
+    rng = np.random.default_rng(0)
+    added = [rng.integers(0, 4, (6, 5, 3), dtype=np.uint8) for _ in range(6)]
+    monkeypatch.setattr(writers.FrameStore, "RAW_BYTES", raw_frames * added[0].nbytes)
+    store, buffer = writers.FrameStore(), np.empty_like(added[0])
+    for i, frame in enumerate(added):
+        buffer[:] = frame
+        store.add(buffer, 100 + i)
+    buffer[:] = 255  # the caller reuses its buffer: the store kept what it was
+    got = list(store)
+    assert len(got) == len(store) == 6 and store.durations == [100 + i for i in range(6)]
+    for frame, original in zip(got, added):
+        np.testing.assert_array_equal(frame, original)
+    for frame, original in zip(store.frames([1, 4]), [added[1], added[4]]):
+        np.testing.assert_array_equal(frame, original)
