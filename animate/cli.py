@@ -22,12 +22,13 @@ import os
 import signal
 import sys
 import tomllib
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from animate import __version__
-from animate.errors import UserError
+from animate.errors import UserError, one_line
 
 EXIT_USER_ERROR = 2
 
@@ -276,6 +277,8 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of ``clustergif``; returns the exit status."""
+    shown = warnings.formatwarning
+    warnings.formatwarning = one_line
     try:
         args = build_parser().parse_args(argv)
         command = args.command or "gallery"
@@ -288,6 +291,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("clustergif: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = shown
 
 
 def _gallery(args):
@@ -467,6 +472,7 @@ def _init_worker(threads, stop):
     from threadpoolctl import threadpool_limits
 
     matplotlib.use("Agg")
+    warnings.formatwarning = one_line
     threadpool_limits(threads)
     _worker["stop"] = stop
     signal.signal(signal.SIGINT, _worker_sigint)

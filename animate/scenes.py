@@ -195,7 +195,11 @@ def _save_traces(folder):
     """In the child of :func:`_traces_apart`: run the scene pickled in ``folder`` (a
     private temporary folder of the parent) and save its traces there."""
     import pickle
+    import warnings
 
+    from animate.errors import one_line
+
+    warnings.formatwarning = one_line
     folder = Path(folder)
     scene = pickle.loads((folder / "scene.pickle").read_bytes())
     try:

@@ -254,3 +254,16 @@ def test_python_m_animate_help_explains_the_commands():
     )
     for word in ("render", "run", "list", "scenes", "--jobs", "index.html"):
         assert word in result.stdout
+
+
+def test_a_warning_is_one_line_naming_the_tool_not_python_source(tmp_path):
+    out = tmp_path / "b.gif"
+    args = ["-q", "run", "birch", "--dataset", "moons", "--set", "threshold=5", "-o", str(out)]
+    result = subprocess.run(
+        [sys.executable, "-m", "animate", *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and out.exists()
+    assert result.stderr == (
+        "clustergif: warning: BIRCH found 1 subcluster, fewer than n_clusters=3; "
+        "lower the threshold\n"
+    )

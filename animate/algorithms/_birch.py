@@ -340,7 +340,7 @@ def _global_steps(X, state, n_clusters):
         subcluster_labels = np.arange(m)
         if n_clusters is not None and m < n_clusters:
             warnings.warn(
-                f"BIRCH found {m} subclusters, fewer than n_clusters={n_clusters}; "
+                f"BIRCH found {m} subcluster{'s' * (m != 1)}, fewer than n_clusters={n_clusters}; "
                 "lower the threshold",
                 UserWarning,
                 stacklevel=3,
