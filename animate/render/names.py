@@ -11,6 +11,7 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from animate.render import style
+from animate.render.painters.base import framed_legend
 from animate.render.projection import emptiest_corner
 
 
@@ -61,25 +62,17 @@ def class_legend(painter, label_names):
     ]
     taken = [_corner(legend) for legend in _legends(ax)]
     corner = emptiest_corner(painter.xy, ax.get_xlim(), ax.get_ylim(), taken)
-    legend = Legend(
+    framed_legend(
         ax,
+        painter.canvas,
         handles,
         list(label_names),
+        alongside=True,
         loc=corner,
         title="true classes",
         title_fontsize=style.FONT_SIZES["tick"],
-        fontsize=style.FONT_SIZES["tick"],
-        frameon=True,
-        framealpha=1.0,
-        edgecolor=style.GRID,
-        labelcolor=style.INK,
-        handletextpad=0.3,
         borderpad=0.4,
     )
-    legend.set_zorder(5)
-    ax.add_artist(legend)
-    # Over the points, which are drawn after the cached background.
-    painter.canvas.animate(legend)
 
 
 def _legends(ax):

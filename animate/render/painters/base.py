@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from animate.render import style
@@ -321,22 +322,42 @@ def add_key(ax, canvas, xy, entries, loc=None, ncols=1):
         )
         for label, marker, size, face, edge, extra in entries
     ]
-    legend = ax.legend(
-        handles=handles,
+    return framed_legend(
+        ax,
+        canvas,
+        handles,
         loc=loc or emptiest_corner(xy, ax.get_xlim(), ax.get_ylim()),
         ncols=ncols,
         # A marker needs no line's length beside it: a row of entries stays narrow.
         **({"handlelength": 0.8, "columnspacing": 0.8} if ncols > 1 else {}),
-        fontsize=style.FONT_SIZES["tick"],
-        frameon=True,
-        framealpha=1.0,
-        edgecolor=style.GRID,
-        labelcolor=style.INK,
-        handletextpad=0.3,
-        borderpad=0.5,
     )
+
+
+def framed_legend(ax, canvas, handles, labels=None, *, alongside=False, **options):
+    """A legend in the panels' style: small ink text in an opaque framed box, drawn
+    over the animated artists (which are drawn after the cached background).
+
+    ``labels`` default to the handles' own; ``alongside`` adds it beside the axes'
+    legend instead of being that legend; ``options`` go to matplotlib's Legend.
+    """
+    options = {
+        "fontsize": style.FONT_SIZES["tick"],
+        "frameon": True,
+        "framealpha": 1.0,
+        "edgecolor": style.GRID,
+        "labelcolor": style.INK,
+        "handletextpad": 0.3,
+        "borderpad": 0.5,
+        **options,
+    }
+    if labels is None:
+        labels = [handle.get_label() for handle in handles]
+    if alongside:
+        legend = Legend(ax, handles, labels, **options)
+        ax.add_artist(legend)
+    else:
+        legend = ax.legend(handles, labels, **options)
     legend.set_zorder(5)
-    # Over the animated artists, which are drawn after the cached background.
     canvas.animate(legend)
     return legend
 

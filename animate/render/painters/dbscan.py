@@ -15,6 +15,7 @@ from animate.render.painters.base import (
     Painter,
     Title,
     format_number,
+    framed_legend,
     grid_key,
     paints,
 )
@@ -163,20 +164,12 @@ class DBSCANPainter(Painter):
             entry("frontier: core points to explore", self.size * 1.4, markeredgewidth=0.9, **ring),
             entry("explored now, eps around it", self.size * 1.6, markeredgewidth=1.8, **ring),
         ]
-        legend = self.ax.legend(
-            handles=handles,
+        framed_legend(
+            self.ax,
+            canvas,
+            handles,
             loc=emptiest_corner(self.xy, self.ax.get_xlim(), self.ax.get_ylim()),
-            fontsize=style.FONT_SIZES["tick"],
-            frameon=True,
-            framealpha=1.0,
-            edgecolor=style.GRID,
-            labelcolor=style.INK,
-            handletextpad=0.3,
-            borderpad=0.5,
         )
-        legend.set_zorder(5)
-        # Over the eps-balls, which are drawn after the cached background.
-        canvas.animate(legend)
 
     def _key(self, canvas):
         """Core, border and noise: the compact key of a panel in a grid."""
