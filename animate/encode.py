@@ -17,6 +17,7 @@ import signal
 import stat
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -252,17 +253,12 @@ class IndexedFrames:
     def add(self, frame):
         own = frame_palette(frame, self.palette, self.theme)
         if own is self.palette:
-            indices, own = self._index(frame), None
+            indices, changed, own = *self._index(frame), None
         else:
             indices = exact_indices(frame, own)
         self.last_rgb = frame
         if own is None:
-            # After a frame with its own palette every colour counts as new: the colour
-            # table must hold what the unchanged pixels show too.
-            changed = indices
-            if self.previous is not None and self.previous[1] is self.palette:
-                changed = indices[indices != self.previous[0]]
-            counts = np.bincount(changed.ravel(), minlength=256)
+            counts = np.bincount(changed, minlength=256)
             if counts.any():
                 self.needs.append(counts > 0)
             self.pixel_counts += counts
@@ -271,17 +267,24 @@ class IndexedFrames:
         self.own.append(own)
 
     def _index(self, frame):
-        """``frame`` in the shared palette: only the pixels that changed since the frame
-        before are looked up, if that one was in the shared palette too."""
+        """``frame`` in the shared palette, and the indices of its pixels that changed
+        colour. Only the pixels that changed since the frame before are looked up, if
+        that one was in the shared palette too; after a frame with its own palette every
+        pixel counts as changed: the colour table must hold what the unchanged show too."""
         if self.previous is None or self.previous[1] is not self.palette:
-            return self.quantiser.index(frame)
-        differs = frame != self.last_rgb
-        # Or-ing the three channels is several times faster than any(axis=2).
-        changed = differs[..., 0] | differs[..., 1]
-        changed |= differs[..., 2]
+            indices = self.quantiser.index(frame)
+            return indices, indices.ravel()
+        differs = np.not_equal(frame, self.last_rgb).view(np.uint8).reshape(-1)
+        # Or-ing the three channels is many times faster than any(axis=2), and
+        # positions with take several times faster than a boolean mask.
+        moved = differs[0::3] | differs[1::3]
+        moved |= differs[2::3]
+        where = np.flatnonzero(moved)
         indices = self.previous[0].copy()
-        indices[changed] = self.quantiser.index(frame[changed])
-        return indices
+        now = self.quantiser.index(np.take(frame.reshape(-1, 3), where, axis=0))
+        before = indices.reshape(-1)[where]
+        indices.reshape(-1)[where] = now
+        return indices, now[now != before]
 
     def colour_order(self):
         """The shared palette's used colours, ordered so that as many frames as can
@@ -334,8 +337,8 @@ class GifEncoder:
     Every choice depends only on the frames: the same frames give the same bytes.
     """
 
-    def __init__(self, fp, palette, order=None):
-        self.fp = fp
+    def __init__(self, fp, palette, order=None, pool=None):
+        self.fp, self.pool = fp, pool
         order = np.arange(len(palette)) if order is None else np.asarray(order)
         self.remap = np.zeros(256, np.uint8)
         self.remap[order] = np.arange(len(order))
@@ -367,7 +370,7 @@ class GifEncoder:
             self._flush(more=True)
         self.previous = values, colours
         crop = values[box[1] : box[3], box[0] : box[2]]
-        self.pending = [_image_block(crop, unchanged, box, table), int(duration)]
+        self.pending = [_ImageBlock(crop, unchanged, box, table, self.pool), int(duration)]
 
     def close(self):
         """Write the last frame and the trailer."""
@@ -376,7 +379,8 @@ class GifEncoder:
 
     def _flush(self, more):
         """Write the waiting frame; ``more``: another follows (a single frame does not loop)."""
-        (block, transparent), duration = self.pending
+        image, duration = self.pending
+        block, transparent = image.result()
         if self.written == 0:
             self._header(looping=more)
         self.fp.write(_control(duration, transparent) + block)
@@ -396,10 +400,13 @@ def write_indexed(fp, palette, frames, durations, theme="light"):
     indexed = IndexedFrames(palette, theme)
     for frame in frames:
         indexed.add(frame)
-    gif = GifEncoder(fp, palette, indexed.colour_order())
-    for (indices, own), duration in zip(indexed, durations):
-        gif.add(indices, duration, own)
-    gif.close()
+    # Pillow lets go of the GIL while it compresses: a frame's trials run side by side,
+    # and beside the next frame's preparation.
+    with ThreadPoolExecutor(min(3, os.cpu_count() or 1)) as pool:
+        gif = GifEncoder(fp, palette, indexed.colour_order(), pool)
+        for (indices, own), duration in zip(indexed, durations):
+            gif.add(indices, duration, own)
+        gif.close()
 
 
 def _changes(values, colours, previous, previous_colours):
@@ -433,27 +440,41 @@ def _bounding_box(changed):
 _HIDE_LONGER = (None, 32, 256)
 
 
-def _image_block(crop, unchanged, box, table):
+class _ImageBlock:
     """The image descriptor and compressed data of ``crop`` at ``box``, and the
-    transparent index it uses (or None): the smallest candidate, the first on ties."""
-    candidates = [(crop, None)]
-    if unchanged is not None and unchanged.any():
-        # The transparent index: the lowest one the changed pixels do not use.
-        taken = np.bincount(crop[~unchanged], minlength=256) > 0
-        if not taken.all():
-            free = int(np.argmin(taken))
-            # A colour only unchanged pixels show is always transparent (as in gifsicle):
-            # it would otherwise lengthen the frame's codes.
-            crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
-            stretches = _Stretches(crop, unchanged)
-            candidates = [(values, free) for values in stretches.candidates(free, _HIDE_LONGER)]
-    encoded = [(_lzw(values), transparent) for values, transparent in candidates]
-    data, transparent = min(encoded, key=lambda c: len(c[0]))
-    x, y, right, bottom = box
-    flags = 0 if table is None else 0x80 | _table_bits(table)
-    head = b"," + _u16(x) + _u16(y) + _u16(right - x) + _u16(bottom - y) + bytes([flags])
-    local = b"" if table is None else table.tobytes()
-    return head + local + data, transparent
+    transparent index it uses (or None): the smallest candidate, the first on ties.
+
+    The candidates are compressed in ``pool`` if given (a concurrent.futures
+    executor), so that :meth:`result` waits only for what is not done yet.
+    """
+
+    def __init__(self, crop, unchanged, box, table, pool=None):
+        candidates = [(crop, None)]
+        if unchanged is not None and unchanged.any():
+            # The transparent index: the lowest one the changed pixels do not use.
+            taken = np.bincount(crop[~unchanged], minlength=256) > 0
+            if not taken.all():
+                free = int(np.argmin(taken))
+                # A colour only unchanged pixels show is always transparent (as in
+                # gifsicle): it would otherwise lengthen the frame's codes.
+                crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
+                stretches = _Stretches(crop, unchanged)
+                candidates = [(v, free) for v in stretches.candidates(free, _HIDE_LONGER)]
+        self.transparent = [transparent for _, transparent in candidates]
+        if pool is None:
+            self.data = [_lzw(values) for values, _ in candidates]
+        else:
+            self.data = [pool.submit(_lzw, values) for values, _ in candidates]
+        x, y, right, bottom = box
+        flags = 0 if table is None else 0x80 | _table_bits(table)
+        head = b"," + _u16(x) + _u16(y) + _u16(right - x) + _u16(bottom - y) + bytes([flags])
+        self.head = head + (b"" if table is None else table.tobytes())
+
+    def result(self):
+        """``(block, transparent)``: the bytes to write and the transparent index."""
+        data = [d if isinstance(d, bytes) else d.result() for d in self.data]
+        best = min(range(len(data)), key=lambda i: len(data[i]))
+        return self.head + data[best], self.transparent[best]
 
 
 class _Stretches:
