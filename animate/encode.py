@@ -155,7 +155,7 @@ _FLAT_SHARE = 0.025
 _EXACT_PX = 12
 
 
-def frame_palette(frame, shared, theme="light"):
+def frame_palette(frame, shared, theme="light", near=None):
     """The palette of one frame: ``shared``, or the frame's own if ``shared`` lacks the
     colours of its flat areas (pixels equal to their right and lower neighbours).
 
@@ -165,13 +165,18 @@ def frame_palette(frame, shared, theme="light"):
     colours); then the shared palette's other colours, in its order, so that
     what the frames share maps alike in each. Pillow gives every frame after
     the first a colour table of its own anyway: it costs no bytes.
+
+    ``near``: :func:`near_colours` of ``shared``, if already made.
     """
     # Every other row and column: a quarter of the work, flat areas still found.
     packed = _packed(frame[::2, ::2])
     flat = (packed[:-1, :-1] == packed[1:, :-1]) & (packed[:-1, :-1] == packed[:-1, 1:])
-    values, counts = np.unique(packed[:-1, :-1][flat], return_counts=True)
-    if counts[_far_from(values, shared)].sum() <= _FLAT_SHARE * packed.size:
+    flat_colours = packed[:-1, :-1][flat]
+    near = near_colours(shared) if near is None else near
+    is_near = (near[flat_colours >> 3] >> (flat_colours & 7).astype(np.uint8)) & 1
+    if len(is_near) - np.count_nonzero(is_near) <= _FLAT_SHARE * packed.size:
         return shared
+    values, counts = np.unique(flat_colours, return_counts=True)
     base = palette_for([], theme)
     lacking = ~np.isin(values, _packed(shared))
     values, counts = values[lacking], counts[lacking]
@@ -183,12 +188,15 @@ def frame_palette(frame, shared, theme="light"):
     return own[:_MAX_COLOURS]
 
 
-def _far_from(packed, palette):
-    """Which packed colours differ from every palette colour by more than one level in
-    some channel: a colour rounded differently (a region's tint) is not far."""
-    rgb = np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1)
-    gaps = np.abs(rgb[:, None, :] - palette[None].astype(np.int64)).max(axis=-1)
-    return gaps.min(axis=1, initial=255) > 1
+def near_colours(palette):
+    """A bit per 24-bit colour (2 MB), set where the colour is within one level in every
+    channel of a palette colour: one rounded differently (a region's tint) is not far."""
+    steps = np.array(np.meshgrid(*[(-1, 0, 1)] * 3)).reshape(3, -1).T
+    near = (palette[:, None, :].astype(np.int32) + steps).reshape(-1, 3)
+    near = _packed(near[((near >= 0) & (near <= 255)).all(axis=1)])
+    bits = np.zeros(2**21, np.uint8)
+    np.bitwise_or.at(bits, near >> 3, (1 << (near & 7)).astype(np.uint8))
+    return bits
 
 
 def exact_indices(frame, palette):
@@ -243,6 +251,7 @@ class IndexedFrames:
         from animate.writers import FrameStore
 
         self.palette, self.quantiser, self.theme = palette, Quantiser(palette), theme
+        self.near = near_colours(palette)
         # The indices wait as the RGB frames did; ``own``: each frame's own palette or None.
         self.indices, self.own = FrameStore(), []
         # Which shared-palette colours each frame changes pixels to, and how many pixels.
@@ -251,7 +260,7 @@ class IndexedFrames:
         self.previous = self.last_rgb = None
 
     def add(self, frame):
-        own = frame_palette(frame, self.palette, self.theme)
+        own = frame_palette(frame, self.palette, self.theme, self.near)
         if own is self.palette:
             indices, changed, own = *self._index(frame), None
         else:
@@ -342,7 +351,7 @@ class GifEncoder:
         order = np.arange(len(palette)) if order is None else np.asarray(order)
         self.remap = np.zeros(256, np.uint8)
         self.remap[order] = np.arange(len(order))
-        self.table = _colour_table(palette[order])
+        self.palette, self.table = palette, _colour_table(palette[order])
         self.previous = None
         self.pending = None
         self.written = 0
@@ -351,26 +360,33 @@ class GifEncoder:
         """Add a frame: ``indices`` (h, w) into the shared palette, or into ``own``
         (a palette of the frame's own), shown for ``duration`` milliseconds."""
         if own is None:
-            values, table = self.remap[indices], None
+            # Compared in the palette's own order; only the crop is put in the table's.
+            values, colours, table = indices, self.palette, None
         else:
             used, values = np.unique(indices, return_inverse=True)
             values = values.reshape(indices.shape).astype(np.uint8)
-            table = _colour_table(own[used])
-        colours = self.table if table is None else table
+            colours = table = _colour_table(own[used])
         if self.previous is None:
             self.size = values.shape[::-1]
             unchanged, box = None, (0, 0, *self.size)
         else:
             changed = _changes(values, colours, *self.previous)
             if not changed.any():
-                self.pending[1] += int(duration)
+                self.pending[-1] += int(duration)
                 return
             box = _bounding_box(changed)
             unchanged = ~changed[box[1] : box[3], box[0] : box[2]]
             self._flush(more=True)
         self.previous = values, colours
         crop = values[box[1] : box[3], box[0] : box[2]]
-        self.pending = [_ImageBlock(crop, unchanged, box, table, self.pool), int(duration)]
+        if own is None:
+            crop = self.remap[crop]
+        candidates = _candidates(crop, unchanged)
+        # Compressed while the next frame is prepared; the smallest is kept at _flush.
+        run = self.pool.submit if self.pool is not None else _done
+        data = [run(_lzw, values) for values, _ in candidates]
+        transparent = [index for _, index in candidates]
+        self.pending = [_descriptor(box, table), data, transparent, int(duration)]
 
     def close(self):
         """Write the last frame and the trailer."""
@@ -379,11 +395,13 @@ class GifEncoder:
 
     def _flush(self, more):
         """Write the waiting frame; ``more``: another follows (a single frame does not loop)."""
-        image, duration = self.pending
-        block, transparent = image.result()
+        head, data, transparent, duration = self.pending
+        sizes = [len(d.result()) for d in data]
+        # The smallest candidate, the first on ties.
+        best = sizes.index(min(sizes))
         if self.written == 0:
             self._header(looping=more)
-        self.fp.write(_control(duration, transparent) + block)
+        self.fp.write(_control(duration, transparent[best]) + head + data[best].result())
         self.written += 1
 
     def _header(self, looping):
@@ -400,13 +418,21 @@ def write_indexed(fp, palette, frames, durations, theme="light"):
     indexed = IndexedFrames(palette, theme)
     for frame in frames:
         indexed.add(frame)
-    # Pillow lets go of the GIL while it compresses: a frame's trials run side by side,
-    # and beside the next frame's preparation.
-    with ThreadPoolExecutor(min(3, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         gif = GifEncoder(fp, palette, indexed.colour_order(), pool)
         for (indices, own), duration in zip(indexed, durations):
             gif.add(indices, duration, own)
         gif.close()
+
+
+class _done:
+    """A result already computed, as a finished future gives it."""
+
+    def __init__(self, func, *args):
+        self.value = func(*args)
+
+    def result(self):
+        return self.value
 
 
 def _changes(values, colours, previous, previous_colours):
@@ -440,41 +466,28 @@ def _bounding_box(changed):
 _HIDE_LONGER = (None, 32, 256)
 
 
-class _ImageBlock:
-    """The image descriptor and compressed data of ``crop`` at ``box``, and the
-    transparent index it uses (or None): the smallest candidate, the first on ties.
+def _candidates(crop, unchanged):
+    """Ways to write ``crop``: ``(values, transparent)`` pairs, the transparent index
+    (or None) standing for pixels unchanged from the frame before, as it may."""
+    if unchanged is None or not unchanged.any():
+        return [(crop, None)]
+    # The transparent index: the lowest one the changed pixels do not use.
+    taken = np.bincount(crop[~unchanged], minlength=256) > 0
+    if taken.all():
+        return [(crop, None)]
+    free = int(np.argmin(taken))
+    # A colour only unchanged pixels show is always transparent (as in gifsicle):
+    # it would otherwise lengthen the frame's codes.
+    crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
+    return [(values, free) for values in _Stretches(crop, unchanged).candidates(free, _HIDE_LONGER)]
 
-    The candidates are compressed in ``pool`` if given (a concurrent.futures
-    executor), so that :meth:`result` waits only for what is not done yet.
-    """
 
-    def __init__(self, crop, unchanged, box, table, pool=None):
-        candidates = [(crop, None)]
-        if unchanged is not None and unchanged.any():
-            # The transparent index: the lowest one the changed pixels do not use.
-            taken = np.bincount(crop[~unchanged], minlength=256) > 0
-            if not taken.all():
-                free = int(np.argmin(taken))
-                # A colour only unchanged pixels show is always transparent (as in
-                # gifsicle): it would otherwise lengthen the frame's codes.
-                crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
-                stretches = _Stretches(crop, unchanged)
-                candidates = [(v, free) for v in stretches.candidates(free, _HIDE_LONGER)]
-        self.transparent = [transparent for _, transparent in candidates]
-        if pool is None:
-            self.data = [_lzw(values) for values, _ in candidates]
-        else:
-            self.data = [pool.submit(_lzw, values) for values, _ in candidates]
-        x, y, right, bottom = box
-        flags = 0 if table is None else 0x80 | _table_bits(table)
-        head = b"," + _u16(x) + _u16(y) + _u16(right - x) + _u16(bottom - y) + bytes([flags])
-        self.head = head + (b"" if table is None else table.tobytes())
-
-    def result(self):
-        """``(block, transparent)``: the bytes to write and the transparent index."""
-        data = [d if isinstance(d, bytes) else d.result() for d in self.data]
-        best = min(range(len(data)), key=lambda i: len(data[i]))
-        return self.head + data[best], self.transparent[best]
+def _descriptor(box, table):
+    """The image descriptor of a frame at ``box``, with its own colour ``table`` if any."""
+    x, y, right, bottom = box
+    flags = 0 if table is None else 0x80 | _table_bits(table)
+    head = b"," + _u16(x) + _u16(y) + _u16(right - x) + _u16(bottom - y) + bytes([flags])
+    return head + (b"" if table is None else table.tobytes())
 
 
 class _Stretches:
@@ -519,12 +532,26 @@ class _Stretches:
 
 
 def _lzw(values):
-    """The LZW code size byte, data sub-blocks and terminator of indexed pixels."""
+    """The LZW code size byte, data sub-blocks and terminator of indexed pixels.
+
+    Pillow's GIF encoder lets go of the GIL only when it writes to a file (into a
+    bytes object it holds it): through a scratch file, several compress at once.
+    """
     from PIL import Image
 
     bits = max(2, int(values.max()).bit_length())
     image = Image.frombytes("L", values.shape[::-1], np.ascontiguousarray(values).tobytes())
-    return bytes([bits]) + image.tobytes("gif", "L", bits) + b"\0"
+    encoder = Image._getencoder("L", "gif", ("L", bits))
+    encoder.setimage(image.im, (0, 0, *image.size))
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            while not encoder.encode_to_file(scratch.fileno(), 2**16):
+                pass
+            scratch.seek(0)
+            data = scratch.read()
+    finally:
+        encoder.cleanup()
+    return bytes([bits]) + data + b"\0"
 
 
 def _control(duration, transparent):
