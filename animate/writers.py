@@ -24,6 +24,7 @@ import contextlib
 import gc
 import importlib.util
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +179,9 @@ class FrameStore:
     animation then costs no compression. Past that, each frame is stored as its
     difference (XOR) from the frame before, zlib-compressed: what did not change
     is zeros, which compress to almost nothing (a gallery frame takes a few KB
-    instead of about 200). Frames are therefore read back in order.
+    instead of about 200). Frames are therefore read back in order. The
+    compression runs in a thread of its own (numpy and zlib let go of the GIL)
+    while the next frame is drawn.
     """
 
     # Below matplotlib's own buffers for a large grid, so peak memory stays theirs.
@@ -187,6 +190,7 @@ class FrameStore:
     def __init__(self):
         self.entries, self.durations = [], []
         self.previous, self.raw_bytes = None, 0
+        self.worker = None
 
     def add(self, frame, duration):
         if self.previous is None or (
@@ -199,13 +203,21 @@ class FrameStore:
             self.raw_bytes += kept.nbytes
             self.previous = kept
         else:
-            if not self.previous.flags.writeable:
-                self.previous = self.previous.copy()
-            # In place: the difference needs no frame-sized buffer of its own.
-            self.previous ^= frame
-            self.entries.append(zlib.compress(self.previous, 1))
-            np.copyto(self.previous, frame)
+            if self.worker is None:
+                self.worker = ThreadPoolExecutor(1)
+            # A copy: the caller may draw the next frame into the same buffer.
+            self.entries.append(self.worker.submit(self._difference, np.array(frame)))
         self.durations.append(duration)
+
+    def _difference(self, frame):
+        """``frame`` XOR the frame before, compressed; in the worker, frame after frame."""
+        if not self.previous.flags.writeable:
+            self.previous = self.previous.copy()
+        # In place: the difference needs no frame-sized buffer of its own.
+        self.previous ^= frame
+        compressed = zlib.compress(self.previous, 1)
+        self.previous = frame
+        return compressed
 
     def __len__(self):
         return len(self.entries)
@@ -220,7 +232,8 @@ class FrameStore:
             else:
                 if not frame.flags.writeable:
                     frame = frame.copy()
-                frame ^= np.frombuffer(zlib.decompress(entry), np.uint8).reshape(frame.shape)
+                difference = zlib.decompress(entry.result())
+                frame ^= np.frombuffer(difference, np.uint8).reshape(frame.shape)
             if wanted is None or i in wanted:
                 # Kept frames are read-only; a copy of the one being rebuilt in place.
                 yield frame if not frame.flags.writeable else frame.copy()

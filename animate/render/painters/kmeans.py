@@ -8,9 +8,9 @@ from matplotlib.collections import PolyCollection
 
 from animate.render import style
 from animate.render.painters.base import (
+    CentreMarks,
     Painter,
     Title,
-    centre_marks,
     draw_goal,
     format_number,
     paints,
@@ -40,8 +40,8 @@ class KMeansPainter(Painter):
             self.regions = PolyCollection([], linewidths=0, antialiaseds=False, zorder=0)
             self.ax.add_collection(self.regions)
             canvas.animate(self.regions)
-        self.trails, self.crosses = centre_marks(self.ax, k)
-        canvas.animate(*self.trails, *self.crosses)
+        self.marks = CentreMarks(self.ax, k)
+        canvas.animate(*self.marks.artists)
         if goal and trace.y is not None:
             draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
@@ -72,11 +72,7 @@ class KMeansPainter(Painter):
         k = len(self.centers[index])
         centre_slots = np.array([mapping.get(j, j) for j in range(k)])
         self.points.show(self.slots_of(index))
-        for j, (trail, cross) in enumerate(zip(self.trails, self.crosses)):
-            path = np.array([c[j] for c in self.centers[: index + 1]])
-            trail.set_data(path[-6:, 0], path[-6:, 1])
-            cross.set_data([path[-1, 0]], [path[-1, 1]])
-            cross.set_markerfacecolor(style.cluster_colour(centre_slots[j]))
+        self.marks.show(np.array(self.centers[max(0, index - 5) : index + 1]), centre_slots)
         if self.regions is not None:
             assigned = step.phase != "init"
             cells = voronoi_cells(self.centers[index], self._box) if assigned else []
