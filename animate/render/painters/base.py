@@ -256,9 +256,16 @@ class Painter:
     def change(self, index):
         """How much step ``index`` changes the picture from step ``index - 1``, in
         pixels moved, a point recoloured counting ``RECOLOURED_PX``; inf when
-        anything else changes. Steps
-        that together change less than :data:`~animate.render.timeline.QUIET_PX` get
-        no frame of their own. By default every step counts."""
+        anything else changes (0 for the first step). Steps that together change
+        less than :data:`~animate.render.timeline.QUIET_PX` get no frame of their
+        own. A painter says how in :meth:`step_change`."""
+        if index == 0:
+            return 0.0
+        return self.step_change(self.trace.steps[index - 1], self.trace.steps[index], index)
+
+    def step_change(self, before, now, index):
+        """:meth:`change` from step ``before`` to step ``now`` (at ``index``). By
+        default every step counts."""
         return math.inf
 
     def pixels(self, distance):

@@ -93,10 +93,7 @@ class KMeansPainter(Painter):
             return "first assignment"
         return verdict(self.trace, index)
 
-    def change(self, index):
-        if index == 0:
-            return 0.0
-        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+    def step_change(self, before, now, index):
         if before.phase == "init" or len(now.labels) != len(before.labels):
             return float("inf")
         moved = np.linalg.norm(self.centers[index] - self.centers[index - 1], axis=1).max()
