@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -106,8 +107,21 @@ class Scene:
         return f"Scene({self.path.name!r}, {self.title!r}, {kind}, output={self.output!r})"
 
     def traces(self):
-        """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
-        traces = [panel.make_trace() for panel in self.panels]
+        """Run every panel's algorithm; with ``show = "runs"``, every restart of one run.
+
+        A warning several panels give alike (a connectivity graph in pieces, for
+        each linkage on the same data) is given once.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            traces = [panel.make_trace() for panel in self.panels]
+        given = set()
+        for warning in caught:
+            if (str(warning.message), warning.category) not in given:
+                given.add((str(warning.message), warning.category))
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
         if self.show == "runs":
             return list(traces[0].runs)
         return traces
