@@ -323,9 +323,8 @@ class IndexedFrames:
 class GifEncoder:
     """Indexed frames streamed into a GIF that loops forever, as small as we know how.
 
-    What ``gifsicle -O3`` does to our files, done as the frames come (one
-    frame's compressed data waits for the next, to learn whether its duration
-    grows), and a little more:
+    What ``gifsicle -O3`` does to our files, done as the frames come, and a
+    little more:
 
     - one global colour table with only the colours used, in the order given
       (:meth:`IndexedFrames.colour_order`), its size the smallest power of two
@@ -339,8 +338,11 @@ class GifEncoder:
       a threshold; of the thresholds :data:`_HIDE_LONGER` the one that
       compresses smallest.
 
-    The LZW compression itself is pillow's (``Image.tobytes("gif", ...)``).
-    Every choice depends only on the frames: the same frames give the same bytes.
+    The LZW compression itself is pillow's. Frames wait in a queue of about
+    :data:`_BATCH_PIXELS` pixels of candidates, compressed together, in the
+    threads of ``pool`` if given (a ``concurrent.futures`` executor); the last
+    frame waits for the next, to learn whether its duration grows. Every choice
+    depends only on the frames: the same frames give the same bytes.
     """
 
     def __init__(self, fp, palette, order=None, pool=None):
@@ -350,7 +352,8 @@ class GifEncoder:
         self.remap[order] = np.arange(len(order))
         self.palette, self.table = palette, _colour_table(palette[order])
         self.previous = None
-        self.pending = None
+        # Frames not written yet: [descriptor, candidates, compressed (or None), duration].
+        self.queue, self.queued_pixels = [], 0
         self.written = 0
 
     def add(self, indices, duration, own=None):
@@ -369,37 +372,46 @@ class GifEncoder:
         else:
             changed = _changes(values, colours, *self.previous)
             if not changed.any():
-                self.pending[-1] += int(duration)
+                self.queue[-1][-1] += int(duration)
                 return
             box = _bounding_box(changed)
             unchanged = ~changed[box[1] : box[3], box[0] : box[2]]
-            self._flush(more=True)
         self.previous = values, colours
         crop = values[box[1] : box[3], box[0] : box[2]]
         if own is None:
             crop = self.remap[crop]
         candidates = _candidates(crop, unchanged)
-        # Compressed while the next frame is prepared; the smallest is kept at _flush.
-        run = self.pool.submit if self.pool is not None else _done
-        data = [run(_lzw, values) for values, _ in candidates]
-        transparent = [index for _, index in candidates]
-        self.pending = [_descriptor(box, table), data, transparent, int(duration)]
+        self.queue.append([_descriptor(box, table), candidates, None, int(duration)])
+        self.queued_pixels += crop.size * len(candidates)
+        if self.queued_pixels >= _BATCH_PIXELS:
+            self._write(keep_last=True)
 
     def close(self):
-        """Write the last frame and the trailer."""
-        self._flush(more=False)
+        """Write the frames still queued and the trailer."""
+        self._write(keep_last=False)
         self.fp.write(b";")
 
-    def _flush(self, more):
-        """Write the waiting frame; ``more``: another follows (a single frame does not loop)."""
-        head, data, transparent, duration = self.pending
-        sizes = [len(d.result()) for d in data]
-        # The smallest candidate, the first on ties.
-        best = sizes.index(min(sizes))
-        if self.written == 0:
-            self._header(looping=more)
-        self.fp.write(_control(duration, transparent[best]) + head + data[best].result())
-        self.written += 1
+    def _write(self, keep_last):
+        """Compress the queued frames and write them, but the last if ``keep_last``."""
+        waiting = [frame for frame in self.queue if frame[2] is None]
+        values = [v for frame in waiting for v, _ in frame[1]]
+        compress = self.pool.map if self.pool is not None else map
+        data = iter(list(compress(_lzw, values)))
+        for frame in waiting:
+            frame[2] = [next(data) for _ in frame[1]]
+        self.queued_pixels = 0
+        done = self.queue[:-1] if keep_last else self.queue
+        for head, candidates, compressed, duration in done:
+            if self.written == 0:
+                self._header(looping=len(self.queue) > 1)
+            sizes = [len(d) for d in compressed]
+            # The smallest candidate, the first on ties.
+            best = sizes.index(min(sizes))
+            self.fp.write(_control(duration, candidates[best][1]) + head + compressed[best])
+            self.written += 1
+        self.queue = self.queue[-1:] if keep_last else []
+        for frame in self.queue:
+            frame[1] = [(None, transparent) for _, transparent in frame[1]]
 
     def _header(self, looping):
         width, height = self.size
@@ -420,16 +432,6 @@ def write_indexed(fp, palette, frames, durations, theme="light"):
         for (indices, own), duration in zip(indexed, durations):
             gif.add(indices, duration, own)
         gif.close()
-
-
-class _done:
-    """A result already computed, as a finished future gives it."""
-
-    def __init__(self, func, *args):
-        self.value = func(*args)
-
-    def result(self):
-        return self.value
 
 
 def _changes(values, colours, previous, previous_colours):
@@ -457,6 +459,8 @@ def _bounding_box(changed):
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
+# Candidates' pixels queued before they are compressed together (a few MB).
+_BATCH_PIXELS = 2**22
 # Unchanged stretches at least this long (pixels) are also made transparent, in
 # one candidate each: 32 and 256 came within 0.1% of the best of eight thresholds
 # on the gallery's scenes; None: only stretches of several colours.

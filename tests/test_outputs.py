@@ -137,7 +137,7 @@ def test_gif_is_deterministic_and_smaller_than_pillows(kmeans_frames, tmp_path):
     assert len(ours) < 0.9 * (tmp_path / "pillow.gif").stat().st_size
 
 
-def test_gif_compressed_in_threads_is_the_one_compressed_in_order():
+def test_gif_compressed_in_threads_is_the_one_compressed_in_order(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     X, _ = animate.datasets.make("blobs", n_samples=300, centers=4, random_state=0)
@@ -148,14 +148,16 @@ def test_gif_compressed_in_threads_is_the_one_compressed_in_order():
     for frame in frames:
         indexed.add(frame)
     written = []
-    for pool in (None, ThreadPoolExecutor(3)):
+    # Frames compressed in one batch, or in many (a batch a frame), one thread or three.
+    for pool, batch in [(None, 2**30), (ThreadPoolExecutor(3), 2**22), (None, 1)]:
+        monkeypatch.setattr(encode, "_BATCH_PIXELS", batch)
         out = io.BytesIO()
         gif = encode.GifEncoder(out, palette, indexed.colour_order(), pool)
         for (indices, own), duration in zip(indexed, durations):
             gif.add(indices, duration, own)
         gif.close()
         written.append(out.getvalue())
-    assert written[0] == written[1] and written[0].startswith(b"GIF89a")
+    assert written[0] == written[1] == written[2] and written[0].startswith(b"GIF89a")
 
 
 @pytest.mark.skipif(shutil.which("gifsicle") is None, reason="gifsicle is not installed")
