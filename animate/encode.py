@@ -478,8 +478,11 @@ def _candidates(crop, unchanged):
         return [(crop, None)]
     free = int(np.argmin(taken))
     # A colour only unchanged pixels show is always transparent (as in gifsicle):
-    # it would otherwise lengthen the frame's codes.
-    crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
+    # it would otherwise lengthen the frame's codes. Changed pixels show taken
+    # colours only, so every pixel of another colour is an unchanged one.
+    transparent = np.arange(256, dtype=np.uint8)
+    transparent[~taken] = free
+    crop = transparent[crop]
     return [(values, free) for values in _Stretches(crop, unchanged).candidates(free, _HIDE_LONGER)]
 
 
