@@ -136,16 +136,16 @@ def voronoi_cells(centers, box):
 
 def _clip(polygon, normal, offset):
     """The part of a convex polygon where ``point @ normal <= offset``."""
-    following = np.roll(polygon, -1, axis=0)
-    along = polygon @ normal
-    inside = along <= offset
-    crosses = inside != np.roll(inside, -1)
-    # Each vertex if inside, then where its edge crosses the line, if it does.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (offset - along) / ((following - polygon) @ normal)
-    cuts = polygon + t[:, None] * (following - polygon)
-    keep = np.column_stack([inside, crosses]).ravel()
-    return np.stack([polygon, cuts], axis=1).reshape(-1, 2)[keep]
+    inside = polygon @ normal <= offset
+    out = []
+    for k in range(len(polygon)):
+        a, b = polygon[k], polygon[(k + 1) % len(polygon)]
+        if inside[k]:
+            out.append(a)
+        if inside[k] != inside[(k + 1) % len(polygon)]:
+            t = (offset - a @ normal) / ((b - a) @ normal)
+            out.append(a + t * (b - a))
+    return np.array(out).reshape(-1, 2)
 
 
 def _inertia_curve(steps):
