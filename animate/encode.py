@@ -380,9 +380,10 @@ class GifEncoder:
         crop = values[box[1] : box[3], box[0] : box[2]]
         if own is None:
             crop = self.remap[crop]
-        candidates = _candidates(crop, unchanged)
-        self.queue.append([_descriptor(box, table), candidates, None, int(duration)])
-        self.queued_pixels += crop.size * len(candidates)
+        # Compressed later, with other frames: [descriptor, (crop, unchanged) until
+        # then (data, transparent index), duration].
+        self.queue.append([_descriptor(box, table), (crop, unchanged), int(duration)])
+        self.queued_pixels += crop.size
         if self.queued_pixels >= _BATCH_PIXELS:
             self._write(keep_last=True)
 
@@ -393,25 +394,17 @@ class GifEncoder:
 
     def _write(self, keep_last):
         """Compress the queued frames and write them, but the last if ``keep_last``."""
-        waiting = [frame for frame in self.queue if frame[2] is None]
-        values = [v for frame in waiting for v, _ in frame[1]]
+        waiting = [frame for frame in self.queue if isinstance(frame[1][0], np.ndarray)]
         compress = self.pool.map if self.pool is not None else map
-        data = iter(list(compress(_lzw, values)))
-        for frame in waiting:
-            frame[2] = [next(data) for _ in frame[1]]
+        for frame, data in zip(waiting, list(compress(_smallest, [f[1] for f in waiting]))):
+            frame[1] = data
         self.queued_pixels = 0
-        done = self.queue[:-1] if keep_last else self.queue
-        for head, candidates, compressed, duration in done:
+        for head, (data, transparent), duration in self.queue[:-1] if keep_last else self.queue:
             if self.written == 0:
                 self._header(looping=len(self.queue) > 1)
-            sizes = [len(d) for d in compressed]
-            # The smallest candidate, the first on ties.
-            best = sizes.index(min(sizes))
-            self.fp.write(_control(duration, candidates[best][1]) + head + compressed[best])
+            self.fp.write(_control(duration, transparent) + head + data)
             self.written += 1
         self.queue = self.queue[-1:] if keep_last else []
-        for frame in self.queue:
-            frame[1] = [(None, transparent) for _, transparent in frame[1]]
 
     def _header(self, looping):
         width, height = self.size
@@ -459,12 +452,22 @@ def _bounding_box(changed):
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-# Candidates' pixels queued before they are compressed together (a few MB).
+# Frames' pixels queued before they are compressed together (a few MB).
 _BATCH_PIXELS = 2**22
 # Unchanged stretches at least this long (pixels) are also made transparent, in
 # one candidate each: 32 and 256 came within 0.1% of the best of eight thresholds
 # on the gallery's scenes; None: only stretches of several colours.
 _HIDE_LONGER = (None, 32, 256)
+
+
+def _smallest(image):
+    """``(data, transparent)`` of ``image``, a ``(crop, unchanged)`` pair: the
+    compressed data of the smallest of its candidates (:func:`_candidates`), the
+    first on ties, and the transparent index it uses."""
+    candidates = _candidates(*image)
+    data = [_lzw(values) for values, _ in candidates]
+    best = min(range(len(data)), key=lambda i: len(data[i]))
+    return data[best], candidates[best][1]
 
 
 def _candidates(crop, unchanged):
