@@ -123,29 +123,34 @@ def voronoi_cells(centers, box):
     Each cell is the box clipped by the half-planes nearer its centre than each
     other centre: k polygons draw far faster than a raster of nearest centres.
     """
+    # Plain floats: a cell has a handful of corners, too few for numpy to pay.
+    centres = [(float(x), float(y)) for x, y in centers]
+    corners = [(float(x), float(y)) for x, y in box]
     cells = []
-    for i, centre in enumerate(centers):
-        cell = box
-        for j, other in enumerate(centers):
-            if j != i and len(cell):
-                normal = other - centre
-                cell = _clip(cell, normal, normal @ (centre + other) / 2)
-        cells.append(cell)
+    for i, (cx, cy) in enumerate(centres):
+        cell = corners
+        for j, (ox, oy) in enumerate(centres):
+            if j != i and cell:
+                nx, ny = ox - cx, oy - cy
+                cell = _clip(cell, (nx, ny), (nx * (cx + ox) + ny * (cy + oy)) / 2)
+        cells.append(np.array(cell, dtype=float).reshape(-1, 2))
     return cells
 
 
 def _clip(polygon, normal, offset):
-    """The part of a convex polygon where ``point @ normal <= offset``."""
-    inside = polygon @ normal <= offset
+    """The part of a convex polygon (a list of (x, y)) where ``point @ normal <= offset``."""
+    nx, ny = normal
+    along = [x * nx + y * ny for x, y in polygon]
     out = []
-    for k in range(len(polygon)):
-        a, b = polygon[k], polygon[(k + 1) % len(polygon)]
-        if inside[k]:
-            out.append(a)
-        if inside[k] != inside[(k + 1) % len(polygon)]:
-            t = (offset - a @ normal) / ((b - a) @ normal)
-            out.append(a + t * (b - a))
-    return np.array(out).reshape(-1, 2)
+    for k, (ax, ay) in enumerate(polygon):
+        following = (k + 1) % len(polygon)
+        if along[k] <= offset:
+            out.append((ax, ay))
+        if (along[k] <= offset) != (along[following] <= offset):
+            bx, by = polygon[following]
+            t = (offset - along[k]) / ((bx - ax) * nx + (by - ay) * ny)
+            out.append((ax + t * (bx - ax), ay + t * (by - ay)))
+    return out
 
 
 def _inertia_curve(steps):
