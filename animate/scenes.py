@@ -107,10 +107,15 @@ class Scene:
 
     def traces(self):
         """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
-        traces = [panel.make_trace() for panel in self.panels]
+        return list(self._each_trace())
+
+    def _each_trace(self):
+        """The traces of :meth:`traces`, each as soon as it is run."""
         if self.show == "runs":
-            return list(traces[0].runs)
-        return traces
+            yield from self.panels[0].make_trace().runs
+            return
+        for panel in self.panels:
+            yield panel.make_trace()
 
     def false_claims(self, traces=None):
         """Each claim of ``[[claims]]`` the runs contradict, as one sentence; empty if all hold."""
@@ -223,14 +228,16 @@ def _save_traces(folder):
     warnings.formatwarning = one_line
     folder = Path(folder)
     scene = pickle.loads((folder / "scene.pickle").read_bytes())
+    count = 0
     try:
-        traces = scene.traces()
+        # Each trace saved and let go as soon as it is run: the child never holds them all.
+        for trace in scene._each_trace():
+            trace.save(folder / f"{count}.npz")
+            count += 1
     except UserError as error:
         (folder / "error.txt").write_text(str(error), encoding="utf-8")
         raise SystemExit(2) from None
-    for i, trace in enumerate(traces):
-        trace.save(folder / f"{i}.npz")
-    (folder / "count.txt").write_text(str(len(traces)), encoding="utf-8")
+    (folder / "count.txt").write_text(str(count), encoding="utf-8")
 
 
 def dark_twin(output):

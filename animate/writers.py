@@ -117,12 +117,7 @@ _COLLECT_FROM_BYTES = 2 * 2**20
 
 
 def _feed(frames, writers):
-    count, frame_bytes = 0, 0
-    for rgb, duration in frames:
-        rgb = np.asarray(rgb, dtype=np.uint8)
-        for writer in writers:
-            writer.add_frame(rgb, int(duration))
-        count, frame_bytes = count + 1, rgb.nbytes
+    count, frame_bytes = _add_frames(frames, writers)
     if not count:
         raise UserError("there are no frames to write")
     if frame_bytes >= _COLLECT_FROM_BYTES:
@@ -131,6 +126,18 @@ def _feed(frames, writers):
         gc.collect()
     for writer in writers:
         writer.finish()
+
+
+def _add_frames(frames, writers):
+    """Give every frame to every writer; returns how many and the size of one.
+    (A function of its own: the last frame leaves with it, before the writers finish.)"""
+    count, frame_bytes = 0, 0
+    for rgb, duration in frames:
+        rgb = np.asarray(rgb, dtype=np.uint8)
+        for writer in writers:
+            writer.add_frame(rgb, int(duration))
+        count, frame_bytes = count + 1, rgb.nbytes
+    return count, frame_bytes
 
 
 class Writer:
@@ -178,7 +185,9 @@ class FrameStore:
     animation then costs no compression. Past that, each frame is stored as its
     difference (XOR) from the frame before, zlib-compressed: what did not change
     is zeros, which compress to almost nothing (a gallery frame takes a few KB
-    instead of about 200). Frames are therefore read back in order.
+    instead of about 200); a first frame larger than :attr:`RAW_BYTES` is
+    stored compressed too (its difference from black). Frames are therefore
+    read back in order. Call :meth:`close` after the last frame.
     """
 
     # Below matplotlib's own buffers for a large grid, so peak memory stays theirs.
@@ -186,18 +195,20 @@ class FrameStore:
 
     def __init__(self):
         self.entries, self.durations = [], []
-        self.previous, self.raw_bytes = None, 0
+        self.previous, self.raw_bytes, self.shape = None, 0, None
 
     def add(self, frame, duration):
-        if self.previous is None or (
-            isinstance(self.entries[-1], np.ndarray)
-            and self.raw_bytes + frame.nbytes <= self.RAW_BYTES
-        ):
+        raw = not self.entries or isinstance(self.entries[-1], np.ndarray)
+        if raw and self.raw_bytes + frame.nbytes <= self.RAW_BYTES:
             kept = np.array(frame)
             kept.flags.writeable = False
             self.entries.append(kept)
             self.raw_bytes += kept.nbytes
             self.previous = kept
+        elif self.previous is None:
+            self.shape = frame.shape
+            self.entries.append(zlib.compress(np.ascontiguousarray(frame), 1))
+            self.previous = np.array(frame)
         else:
             if not self.previous.flags.writeable:
                 self.previous = self.previous.copy()
@@ -206,6 +217,11 @@ class FrameStore:
             self.entries.append(zlib.compress(self.previous, 1))
             np.copyto(self.previous, frame)
         self.durations.append(duration)
+
+    def close(self):
+        """No more frames: the copy of the last one, kept to take the next one's
+        difference from, goes (a large grid's frame is 11 MB)."""
+        self.previous = None
 
     def __len__(self):
         return len(self.entries)
@@ -218,9 +234,13 @@ class FrameStore:
             if isinstance(entry, np.ndarray):
                 frame = entry
             else:
-                if not frame.flags.writeable:
-                    frame = frame.copy()
-                frame ^= np.frombuffer(zlib.decompress(entry), np.uint8).reshape(frame.shape)
+                difference = np.frombuffer(zlib.decompress(entry), np.uint8)
+                if frame is None:
+                    frame = difference.reshape(self.shape).copy()
+                else:
+                    if not frame.flags.writeable:
+                        frame = frame.copy()
+                    frame ^= difference.reshape(frame.shape)
             if wanted is None or i in wanted:
                 # Kept frames are read-only; a copy of the one being rebuilt in place.
                 yield frame if not frame.flags.writeable else frame.copy()
@@ -250,6 +270,7 @@ class GifWriter(Writer):
     def finish(self):
         from animate import encode
 
+        self.store.close()
         samples = self.store.frames(encode.sample_indices(len(self.store)))
         palette = encode.palette_for(samples, self.theme)
         with open(self.path, "wb") as fp:
