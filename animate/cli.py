@@ -209,6 +209,12 @@ def build_parser():
     run.add_argument("--first-ms", type=int, help="ms on the first frame (default 1500)")
     run.add_argument("--hold-ms", type=int, help="ms on the last frame (default 3000)")
     run.add_argument("--max-frames", type=int, help="frame budget; longer runs skip steps (90)")
+    run.add_argument(
+        "--every-step",
+        action="store_true",
+        default=None,
+        help="a frame for every step, also those that change the picture by under 12 px",
+    )
     run.add_argument("--title", help="the title line (default: algorithm and parameters)")
     run.add_argument("--caption", help="a fixed caption in place of each step's narration")
     run.add_argument(
@@ -562,7 +568,15 @@ def _run(args):
     return 0
 
 
-_RUN_RENDER_OPTIONS = ("step_ms", "first_ms", "hold_ms", "max_frames", "title", "caption")
+_RUN_RENDER_OPTIONS = (
+    "step_ms",
+    "first_ms",
+    "hold_ms",
+    "max_frames",
+    "every_step",
+    "title",
+    "caption",
+)
 
 
 def _data_options(dataset, algorithm, params):

@@ -17,6 +17,7 @@ import signal
 import stat
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +155,7 @@ _FLAT_SHARE = 0.025
 _EXACT_PX = 12
 
 
-def frame_palette(frame, shared, theme="light"):
+def frame_palette(frame, shared, theme="light", near=None):
     """The palette of one frame: ``shared``, or the frame's own if ``shared`` lacks the
     colours of its flat areas (pixels equal to their right and lower neighbours).
 
@@ -164,13 +165,18 @@ def frame_palette(frame, shared, theme="light"):
     colours); then the shared palette's other colours, in its order, so that
     what the frames share maps alike in each. Pillow gives every frame after
     the first a colour table of its own anyway: it costs no bytes.
+
+    ``near``: :func:`near_colours` of ``shared``, if already made.
     """
     # Every other row and column: a quarter of the work, flat areas still found.
     packed = _packed(frame[::2, ::2])
     flat = (packed[:-1, :-1] == packed[1:, :-1]) & (packed[:-1, :-1] == packed[:-1, 1:])
-    values, counts = np.unique(packed[:-1, :-1][flat], return_counts=True)
-    if counts[_far_from(values, shared)].sum() <= _FLAT_SHARE * packed.size:
+    flat_colours = packed[:-1, :-1][flat]
+    near = near_colours(shared) if near is None else near
+    is_near = (near[flat_colours >> 3] >> (flat_colours & 7).astype(np.uint8)) & 1
+    if len(is_near) - np.count_nonzero(is_near) <= _FLAT_SHARE * packed.size:
         return shared
+    values, counts = np.unique(flat_colours, return_counts=True)
     base = palette_for([], theme)
     lacking = ~np.isin(values, _packed(shared))
     values, counts = values[lacking], counts[lacking]
@@ -182,12 +188,15 @@ def frame_palette(frame, shared, theme="light"):
     return own[:_MAX_COLOURS]
 
 
-def _far_from(packed, palette):
-    """Which packed colours differ from every palette colour by more than one level in
-    some channel: a colour rounded differently (a region's tint) is not far."""
-    rgb = np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1)
-    gaps = np.abs(rgb[:, None, :] - palette[None].astype(np.int64)).max(axis=-1)
-    return gaps.min(axis=1, initial=255) > 1
+def near_colours(palette):
+    """A bit per 24-bit colour (2 MB), set where the colour is within one level in every
+    channel of a palette colour: one rounded differently (a region's tint) is not far."""
+    steps = np.array(np.meshgrid(*[(-1, 0, 1)] * 3)).reshape(3, -1).T
+    near = (palette[:, None, :].astype(np.int32) + steps).reshape(-1, 3)
+    near = _packed(near[((near >= 0) & (near <= 255)).all(axis=1)])
+    bits = np.zeros(2**21, np.uint8)
+    np.bitwise_or.at(bits, near >> 3, (1 << (near & 7)).astype(np.uint8))
+    return bits
 
 
 def exact_indices(frame, palette):
@@ -242,6 +251,7 @@ class IndexedFrames:
         from animate.writers import FrameStore
 
         self.palette, self.quantiser, self.theme = palette, Quantiser(palette), theme
+        self.near = near_colours(palette)
         # The indices wait as the RGB frames did; ``own``: each frame's own palette or None.
         self.indices, self.own = FrameStore(), []
         # Which shared-palette colours each frame changes pixels to, and how many pixels.
@@ -250,19 +260,14 @@ class IndexedFrames:
         self.previous = self.last_rgb = None
 
     def add(self, frame):
-        own = frame_palette(frame, self.palette, self.theme)
+        own = frame_palette(frame, self.palette, self.theme, self.near)
         if own is self.palette:
-            indices, own = self._index(frame), None
+            indices, changed, own = *self._index(frame), None
         else:
             indices = exact_indices(frame, own)
         self.last_rgb = frame
         if own is None:
-            # After a frame with its own palette every colour counts as new: the colour
-            # table must hold what the unchanged pixels show too.
-            changed = indices
-            if self.previous is not None and self.previous[1] is self.palette:
-                changed = indices[indices != self.previous[0]]
-            counts = np.bincount(changed.ravel(), minlength=256)
+            counts = np.bincount(changed, minlength=256)
             if counts.any():
                 self.needs.append(counts > 0)
             self.pixel_counts += counts
@@ -271,17 +276,24 @@ class IndexedFrames:
         self.own.append(own)
 
     def _index(self, frame):
-        """``frame`` in the shared palette: only the pixels that changed since the frame
-        before are looked up, if that one was in the shared palette too."""
+        """``frame`` in the shared palette, and the indices of its pixels that changed
+        colour. Only the pixels that changed since the frame before are looked up, if
+        that one was in the shared palette too; after a frame with its own palette every
+        pixel counts as changed: the colour table must hold what the unchanged show too."""
         if self.previous is None or self.previous[1] is not self.palette:
-            return self.quantiser.index(frame)
-        differs = frame != self.last_rgb
-        # Or-ing the three channels is several times faster than any(axis=2).
-        changed = differs[..., 0] | differs[..., 1]
-        changed |= differs[..., 2]
+            indices = self.quantiser.index(frame)
+            return indices, indices.ravel()
+        differs = np.not_equal(frame, self.last_rgb).view(np.uint8).reshape(-1)
+        # Or-ing the three channels is many times faster than any(axis=2), and
+        # positions with take several times faster than a boolean mask.
+        moved = differs[0::3] | differs[1::3]
+        moved |= differs[2::3]
+        where = np.flatnonzero(moved)
         indices = self.previous[0].copy()
-        indices[changed] = self.quantiser.index(frame[changed])
-        return indices
+        now = self.quantiser.index(np.take(frame.reshape(-1, 3), where, axis=0))
+        before = indices.reshape(-1)[where]
+        indices.reshape(-1)[where] = now
+        return indices, now[now != before]
 
     def colour_order(self):
         """The shared palette's used colours, ordered so that as many frames as can
@@ -334,12 +346,12 @@ class GifEncoder:
     Every choice depends only on the frames: the same frames give the same bytes.
     """
 
-    def __init__(self, fp, palette, order=None):
-        self.fp = fp
+    def __init__(self, fp, palette, order=None, pool=None):
+        self.fp, self.pool = fp, pool
         order = np.arange(len(palette)) if order is None else np.asarray(order)
         self.remap = np.zeros(256, np.uint8)
         self.remap[order] = np.arange(len(order))
-        self.table = _colour_table(palette[order])
+        self.palette, self.table = palette, _colour_table(palette[order])
         self.previous = None
         self.pending = None
         self.written = 0
@@ -348,26 +360,33 @@ class GifEncoder:
         """Add a frame: ``indices`` (h, w) into the shared palette, or into ``own``
         (a palette of the frame's own), shown for ``duration`` milliseconds."""
         if own is None:
-            values, table = self.remap[indices], None
+            # Compared in the palette's own order; only the crop is put in the table's.
+            values, colours, table = indices, self.palette, None
         else:
             used, values = np.unique(indices, return_inverse=True)
             values = values.reshape(indices.shape).astype(np.uint8)
-            table = _colour_table(own[used])
-        colours = self.table if table is None else table
+            colours = table = _colour_table(own[used])
         if self.previous is None:
             self.size = values.shape[::-1]
             unchanged, box = None, (0, 0, *self.size)
         else:
             changed = _changes(values, colours, *self.previous)
             if not changed.any():
-                self.pending[1] += int(duration)
+                self.pending[-1] += int(duration)
                 return
             box = _bounding_box(changed)
             unchanged = ~changed[box[1] : box[3], box[0] : box[2]]
             self._flush(more=True)
         self.previous = values, colours
         crop = values[box[1] : box[3], box[0] : box[2]]
-        self.pending = [_image_block(crop, unchanged, box, table), int(duration)]
+        if own is None:
+            crop = self.remap[crop]
+        candidates = _candidates(crop, unchanged)
+        # Compressed while the next frame is prepared; the smallest is kept at _flush.
+        run = self.pool.submit if self.pool is not None else _done
+        data = [run(_lzw, values) for values, _ in candidates]
+        transparent = [index for _, index in candidates]
+        self.pending = [_descriptor(box, table), data, transparent, int(duration)]
 
     def close(self):
         """Write the last frame and the trailer."""
@@ -376,10 +395,13 @@ class GifEncoder:
 
     def _flush(self, more):
         """Write the waiting frame; ``more``: another follows (a single frame does not loop)."""
-        (block, transparent), duration = self.pending
+        head, data, transparent, duration = self.pending
+        sizes = [len(d.result()) for d in data]
+        # The smallest candidate, the first on ties.
+        best = sizes.index(min(sizes))
         if self.written == 0:
             self._header(looping=more)
-        self.fp.write(_control(duration, transparent) + block)
+        self.fp.write(_control(duration, transparent[best]) + head + data[best].result())
         self.written += 1
 
     def _header(self, looping):
@@ -396,10 +418,21 @@ def write_indexed(fp, palette, frames, durations, theme="light"):
     indexed = IndexedFrames(palette, theme)
     for frame in frames:
         indexed.add(frame)
-    gif = GifEncoder(fp, palette, indexed.colour_order())
-    for (indices, own), duration in zip(indexed, durations):
-        gif.add(indices, duration, own)
-    gif.close()
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        gif = GifEncoder(fp, palette, indexed.colour_order(), pool)
+        for (indices, own), duration in zip(indexed, durations):
+            gif.add(indices, duration, own)
+        gif.close()
+
+
+class _done:
+    """A result already computed, as a finished future gives it."""
+
+    def __init__(self, func, *args):
+        self.value = func(*args)
+
+    def result(self):
+        return self.value
 
 
 def _changes(values, colours, previous, previous_colours):
@@ -433,27 +466,28 @@ def _bounding_box(changed):
 _HIDE_LONGER = (None, 32, 256)
 
 
-def _image_block(crop, unchanged, box, table):
-    """The image descriptor and compressed data of ``crop`` at ``box``, and the
-    transparent index it uses (or None): the smallest candidate, the first on ties."""
-    candidates = [(crop, None)]
-    if unchanged is not None and unchanged.any():
-        # The transparent index: the lowest one the changed pixels do not use.
-        taken = np.bincount(crop[~unchanged], minlength=256) > 0
-        if not taken.all():
-            free = int(np.argmin(taken))
-            # A colour only unchanged pixels show is always transparent (as in gifsicle):
-            # it would otherwise lengthen the frame's codes.
-            crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
-            stretches = _Stretches(crop, unchanged)
-            candidates = [(values, free) for values in stretches.candidates(free, _HIDE_LONGER)]
-    encoded = [(_lzw(values), transparent) for values, transparent in candidates]
-    data, transparent = min(encoded, key=lambda c: len(c[0]))
+def _candidates(crop, unchanged):
+    """Ways to write ``crop``: ``(values, transparent)`` pairs, the transparent index
+    (or None) standing for pixels unchanged from the frame before, as it may."""
+    if unchanged is None or not unchanged.any():
+        return [(crop, None)]
+    # The transparent index: the lowest one the changed pixels do not use.
+    taken = np.bincount(crop[~unchanged], minlength=256) > 0
+    if taken.all():
+        return [(crop, None)]
+    free = int(np.argmin(taken))
+    # A colour only unchanged pixels show is always transparent (as in gifsicle):
+    # it would otherwise lengthen the frame's codes.
+    crop = np.where(unchanged & ~taken[crop], np.uint8(free), crop)
+    return [(values, free) for values in _Stretches(crop, unchanged).candidates(free, _HIDE_LONGER)]
+
+
+def _descriptor(box, table):
+    """The image descriptor of a frame at ``box``, with its own colour ``table`` if any."""
     x, y, right, bottom = box
     flags = 0 if table is None else 0x80 | _table_bits(table)
     head = b"," + _u16(x) + _u16(y) + _u16(right - x) + _u16(bottom - y) + bytes([flags])
-    local = b"" if table is None else table.tobytes()
-    return head + local + data, transparent
+    return head + (b"" if table is None else table.tobytes())
 
 
 class _Stretches:
@@ -498,12 +532,26 @@ class _Stretches:
 
 
 def _lzw(values):
-    """The LZW code size byte, data sub-blocks and terminator of indexed pixels."""
+    """The LZW code size byte, data sub-blocks and terminator of indexed pixels.
+
+    Pillow's GIF encoder lets go of the GIL only when it writes to a file (into a
+    bytes object it holds it): through a scratch file, several compress at once.
+    """
     from PIL import Image
 
     bits = max(2, int(values.max()).bit_length())
     image = Image.frombytes("L", values.shape[::-1], np.ascontiguousarray(values).tobytes())
-    return bytes([bits]) + image.tobytes("gif", "L", bits) + b"\0"
+    encoder = Image._getencoder("L", "gif", ("L", bits))
+    encoder.setimage(image.im, (0, 0, *image.size))
+    try:
+        with tempfile.TemporaryFile() as scratch:
+            while not encoder.encode_to_file(scratch.fileno(), 2**16):
+                pass
+            scratch.seek(0)
+            data = scratch.read()
+    finally:
+        encoder.cleanup()
+    return bytes([bits]) + data + b"\0"
 
 
 def _control(duration, transparent):

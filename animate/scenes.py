@@ -50,6 +50,7 @@ _RENDER_KEYS = {
     "first_ms",
     "hold_ms",
     "max_frames",
+    "every_step",
     "side_panel",
     "cols",
     "ari",

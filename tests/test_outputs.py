@@ -137,6 +137,27 @@ def test_gif_is_deterministic_and_smaller_than_pillows(kmeans_frames, tmp_path):
     assert len(ours) < 0.9 * (tmp_path / "pillow.gif").stat().st_size
 
 
+def test_gif_compressed_in_threads_is_the_one_compressed_in_order():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = animate.datasets.make("blobs", n_samples=300, centers=4, random_state=0)
+    trace = animate.run("kmeans", X, n_clusters=4, init=X[:4])
+    frames, durations = zip(*render_frames([trace], size=(400, 360), every_step=True))
+    palette = encode.palette_for(frames)
+    indexed = encode.IndexedFrames(palette)
+    for frame in frames:
+        indexed.add(frame)
+    written = []
+    for pool in (None, ThreadPoolExecutor(3)):
+        out = io.BytesIO()
+        gif = encode.GifEncoder(out, palette, indexed.colour_order(), pool)
+        for (indices, own), duration in zip(indexed, durations):
+            gif.add(indices, duration, own)
+        gif.close()
+        written.append(out.getvalue())
+    assert written[0] == written[1] and written[0].startswith(b"GIF89a")
+
+
 @pytest.mark.skipif(shutil.which("gifsicle") is None, reason="gifsicle is not installed")
 def test_gif_is_no_larger_than_gifsicle_makes_it(kmeans_frames, tmp_path):
     encode.write_gif(*kmeans_frames, tmp_path / "k.gif")

@@ -131,6 +131,20 @@ def test_steps_that_change_nothing_visible_get_no_frame_in_the_gif(tmp_path):
     assert durations[:2] == [100, 250] and durations[-1] == 3000
 
 
+def test_every_step_gives_the_quiet_steps_their_frames_back(tmp_path):
+    X, _ = animate.datasets.make("blobs", n_samples=60, centers=3, random_state=0)
+    em = animate.run("em", X, n_components=3, tol=1e-12, max_iter=15, random_state=0)
+    options = dict(size=(240, 200), side_panel=False, step_ms=100, first_ms=100, hold_ms=100)
+    path = animate.render(em, tmp_path / "every.gif", every_step=True, **options)
+    _, images = _read_gif(path)
+    # Every step a frame of 100 ms, key steps 250 (pillow merges equal neighbours).
+    assert sum(d for _, d in images) >= 100 * len(em.steps)
+    assert len(images) > 20
+    with pytest.raises(animate.UserError, match="every_step must be true or false"):
+        animate.render(em, tmp_path / "bad.gif", every_step="yes", **options)
+    assert not (tmp_path / "bad.gif").exists()
+
+
 def test_quiet_steps_get_no_frame_and_key_steps_always_do():
     from animate.render.timeline import without_quiet
 

@@ -56,6 +56,9 @@ def render(trace, path, *, size=None, title=None, side_panel=True, **options):
         that change nothing visible are skipped; in a grid a step lasts at least 400.
     max_frames : int, default=90
         Frame budget: longer traces are shown in growing strides.
+    every_step : bool, default=False
+        Give every step a frame of its own (within ``max_frames``), also the steps
+        that change the picture by less than 12 pixels, which are left out by default.
     metrics : sequence of str, optional
         Scores of the current labels for the status line, by short name:
         ``ari``, ``ami``, ``homogeneity``, ``completeness``, ``v_measure``,
@@ -110,8 +113,8 @@ def compare(traces, path, *, formats=(), alt=None, force=False, theme="light", *
         ``{outcome}`` in a title is replaced by the panel's outcome.
     title : str, optional
         The figure's title line.
-    formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, metrics, ari, caption,
-    headers, row_headers, theme, **options
+    formats, alt, side_panel, step_ms, first_ms, hold_ms, max_frames, every_step, metrics, ari,
+    caption, headers, row_headers, theme, **options
         As for :func:`render`; ``side_panel`` defaults to False here.
     force : bool, default=False
         Replace ``path`` even if it exists and is not an animation this tool wrote
@@ -149,6 +152,7 @@ def frames(
     first_ms=1500,
     hold_ms=3000,
     max_frames=90,
+    every_step=False,
     metrics=(),
     ari=False,
     caption=None,
@@ -173,6 +177,8 @@ def frames(
         n = len(traces)
         timing = grid_timing(n, step_ms, first_ms, hold_ms, max_frames)
         cols = _check_cols(cols, n)
+        if not isinstance(every_step, bool):
+            raise UserError(f"every_step must be true or false, got {every_step!r}")
         title, caption = _check_text("title", title), _check_text("caption", caption)
         titles, headers, row_headers = (
             None if texts is None else [_check_text(name, text) for text in texts]
@@ -192,7 +198,7 @@ def frames(
             endings.append(_panel_title(painter, panel_title, n))
         if title and n > 1:
             canvas.title.set_text(title)
-        timeline = paced(painters, timing)
+        timeline = paced(painters, timing, every_step)
         scores = [StatusScores(metrics, t.X, t.y) for t in traces]
         yield from _play(painters, canvas, timeline, scores, narrate, endings)
 
@@ -206,10 +212,13 @@ def grid_timing(n_panels, step_ms=500, first_ms=1500, hold_ms=3000, max_frames=9
     return timing
 
 
-def paced(painters, timing):
-    """The timeline the painters' traces play on: key steps held, quiet steps left out."""
+def paced(painters, timing, every_step=False):
+    """The timeline the painters' traces play on: key steps held, quiet steps left out
+    unless ``every_step``."""
     weights = [[p.weight(i) for i in range(len(p.trace.steps))] for p in painters]
-    changes = [[p.change(i) for i in range(len(p.trace.steps))] for p in painters]
+    changes = None
+    if not every_step:
+        changes = [[p.change(i) for i in range(len(p.trace.steps))] for p in painters]
     return Timeline.aligned(
         [len(p.trace.steps) for p in painters],
         timing,
