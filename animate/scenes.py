@@ -235,6 +235,7 @@ def _save_traces(folder):
         for trace in scene._each_trace():
             trace.save(folder / f"{count}.npz")
             count += 1
+            del trace  # before the next one runs
     except UserError as error:
         (folder / "error.txt").write_text(str(error), encoding="utf-8")
         raise SystemExit(2) from None

@@ -95,6 +95,10 @@ class _Fields(Mapping):
             raise KeyError(name)
         return self._step.__getattr__(name)
 
+    def __contains__(self, name):
+        # Mapping's own asks for the value: it would read the field.
+        return name in self._step._fields
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._step._fields)
 
