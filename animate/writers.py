@@ -228,23 +228,21 @@ class FrameStore:
         return len(self.entries)
 
     def frames(self, indices=None):
-        """The frames (those at ``indices``, increasing, if given), one at a time."""
+        """The frames (those at ``indices``, increasing, if given), one at a time, read-only."""
         wanted = None if indices is None else set(indices)
         frame = None
         for i, entry in enumerate(self.entries):
             if isinstance(entry, np.ndarray):
                 frame = entry
             else:
-                difference = np.frombuffer(zlib.decompress(entry), np.uint8)
-                if frame is None:
-                    frame = difference.reshape(self.shape).copy()
-                else:
-                    if not frame.flags.writeable:
-                        frame = frame.copy()
-                    frame ^= difference.reshape(frame.shape)
+                shape = self.shape if frame is None else frame.shape
+                difference = np.frombuffer(zlib.decompress(entry), np.uint8).reshape(shape)
+                # A new array, not the frame before changed in place: the reader may
+                # still hold that one, and no third copy is needed.
+                frame = difference.copy() if frame is None else frame ^ difference
+                frame.flags.writeable = False
             if wanted is None or i in wanted:
-                # Kept frames are read-only; a copy of the one being rebuilt in place.
-                yield frame if not frame.flags.writeable else frame.copy()
+                yield frame
 
     def __iter__(self):
         return self.frames()
