@@ -141,6 +141,8 @@ def test_a_large_first_frame_is_stored_compressed_and_read_back_the_same(monkeyp
     assert store.previous is None  # the difference copy goes before the GIF is encoded
     for got, frame in zip(store.frames(), frames, strict=True):
         np.testing.assert_array_equal(got, frame)
+        # Each frame a new read-only array: the store keeps no buffer of its own to copy.
+        assert not got.flags.writeable
     picked = list(store.frames([1, 3]))
     assert len(picked) == 2 and np.array_equal(picked[1], frames[3])
 
