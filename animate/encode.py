@@ -56,20 +56,23 @@ def palette_for(samples, theme="light"):
 def _add_frequent(base, colours, counts):
     if not len(colours):
         return base[:_MAX_COLOURS]
-    order = np.lexsort((colours, -counts))
-    candidates = np.column_stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255])[
-        order
-    ]
-    candidates = candidates[: 4 * _MAX_COLOURS].astype(float)
+    frequent = colours[np.lexsort((colours, -counts))[: 4 * _MAX_COLOURS]]
+    channels = [(frequent >> 16) & 255, (frequent >> 8) & 255, frequent & 255]
     chosen = list(base)
-    # Each candidate's L1 distance to the nearest colour chosen so far.
-    nearest = np.abs(candidates[:, None] - base.astype(float)).sum(axis=2).min(axis=1)
-    for i, colour in enumerate(candidates):
+    # Each candidate's L1 distance to the nearest colour chosen so far: it only
+    # shrinks, so a candidate near a colour already is never chosen.
+    rgb = np.column_stack(channels)
+    gaps = [
+        np.abs(channel[:, None] - base[:, c].astype(np.int64)) for c, channel in enumerate(channels)
+    ]
+    nearest = (gaps[0] + gaps[1] + gaps[2]).min(axis=1)
+    for i in np.flatnonzero(nearest > 24):
         if len(chosen) >= _MAX_COLOURS:
             break
         if nearest[i] > 24:
-            chosen.append(colour.astype(np.uint8))
-            nearest = np.minimum(nearest, np.abs(candidates - colour).sum(axis=1))
+            chosen.append(rgb[i].astype(np.uint8))
+            r, g, b = (channel - channel[i] for channel in channels)
+            np.minimum(nearest, np.abs(r) + np.abs(g) + np.abs(b), out=nearest)
     return np.array(chosen, dtype=np.uint8)
 
 
@@ -79,18 +82,12 @@ def _colour_counts(samples):
     Counted frame by frame and summed: the same counts as counting all the
     samples at once, without holding them together.
     """
-    colours, counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    colours, counts = np.zeros(0, np.int32), np.zeros(0, np.int64)
     for sample in samples:
-        pixels = sample[::2, ::2].reshape(-1, 3)
-        packed = (
-            (pixels[:, 0].astype(np.int64) << 16)
-            | (pixels[:, 1].astype(np.int64) << 8)
-            | pixels[:, 2]
-        )
-        more, more_counts = np.unique(packed, return_counts=True)
+        more, more_counts = np.unique(_packed(sample[::2, ::2]), return_counts=True)
         colours, where = np.unique(np.concatenate([colours, more]), return_inverse=True)
         counts = np.bincount(where, np.concatenate([counts, more_counts]), len(colours))
-    return colours, counts.astype(np.int64)
+    return colours.astype(np.int64), counts.astype(np.int64)
 
 
 def _unique_rows(rgb):
@@ -284,11 +281,11 @@ class IndexedFrames:
             indices = self.quantiser.index(frame)
             return indices, indices.ravel()
         differs = np.not_equal(frame, self.last_rgb).view(np.uint8).reshape(-1)
-        # Or-ing the three channels is many times faster than any(axis=2), and
-        # positions with take several times faster than a boolean mask.
+        # Or-ing the three channels (as bytes) is many times faster than any(axis=2),
+        # positions found in bools and used with take several times faster than a mask.
         moved = differs[0::3] | differs[1::3]
         moved |= differs[2::3]
-        where = np.flatnonzero(moved)
+        where = np.flatnonzero(moved.view(bool))
         indices = self.previous[0].copy()
         now = self.quantiser.index(np.take(frame.reshape(-1, 3), where, axis=0))
         before = indices.reshape(-1)[where]

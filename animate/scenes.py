@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import os
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -107,16 +108,32 @@ class Scene:
         return f"Scene({self.path.name!r}, {self.title!r}, {kind}, output={self.output!r})"
 
     def traces(self):
-        """Run every panel's algorithm; with ``show = "runs"``, every restart of one run."""
+        """Run every panel's algorithm; with ``show = "runs"``, every restart of one run.
+
+        A warning several panels give alike (a connectivity graph in pieces, for
+        each linkage on the same data) is given once.
+        """
         return list(self._each_trace())
 
     def _each_trace(self):
-        """The traces of :meth:`traces`, each as soon as it is run."""
-        if self.show == "runs":
-            yield from self.panels[0].make_trace().runs
-            return
-        for panel in self.panels:
-            yield panel.make_trace()
+        """The traces of :meth:`traces`, each as soon as it is run (and its warnings
+        given, those given before left out)."""
+        given = set()
+        for panel in self.panels[:1] if self.show == "runs" else self.panels:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                trace = panel.make_trace()
+            for warning in caught:
+                if (str(warning.message), warning.category) not in given:
+                    given.add((str(warning.message), warning.category))
+                    warnings.warn_explicit(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
+            if self.show == "runs":
+                yield from trace.runs
+            else:
+                yield trace
+            del trace  # before the next one runs
 
     def false_claims(self, traces=None):
         """Each claim of ``[[claims]]`` the runs contradict, as one sentence; empty if all hold."""

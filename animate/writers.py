@@ -24,6 +24,7 @@ import contextlib
 import gc
 import importlib.util
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,9 @@ class FrameStore:
     is zeros, which compress to almost nothing (a gallery frame takes a few KB
     instead of about 200); a first frame larger than :attr:`RAW_BYTES` is
     stored compressed too (its difference from black). Frames are therefore
-    read back in order. Call :meth:`close` after the last frame.
+    read back in order. The compression runs in a thread of its own (numpy and
+    zlib let go of the GIL) while the next frame is drawn. Call :meth:`close`
+    after the last frame.
     """
 
     # Below matplotlib's own buffers for a large grid, so peak memory stays theirs.
@@ -197,6 +200,7 @@ class FrameStore:
     def __init__(self):
         self.entries, self.durations = [], []
         self.previous, self.raw_bytes, self.shape = None, 0, None
+        self.worker = None
 
     def add(self, frame, duration):
         raw = not self.entries or isinstance(self.entries[-1], np.ndarray)
@@ -206,22 +210,34 @@ class FrameStore:
             self.entries.append(kept)
             self.raw_bytes += kept.nbytes
             self.previous = kept
-        elif self.previous is None:
+        else:
+            if self.worker is None:
+                self.worker = ThreadPoolExecutor(1)
             self.shape = frame.shape
-            self.entries.append(zlib.compress(np.ascontiguousarray(frame), 1))
-            self.previous = np.array(frame)
+            # A copy: the caller may draw the next frame into the same buffer.
+            self.entries.append(self.worker.submit(self._difference, np.array(frame)))
+        self.durations.append(duration)
+
+    def _difference(self, frame):
+        """``frame`` XOR the frame before (black before the first), compressed; in the
+        worker, frame after frame."""
+        if self.previous is None:
+            compressed = zlib.compress(frame, 1)
         else:
             if not self.previous.flags.writeable:
                 self.previous = self.previous.copy()
             # In place: the difference needs no frame-sized buffer of its own.
             self.previous ^= frame
-            self.entries.append(zlib.compress(self.previous, 1))
-            np.copyto(self.previous, frame)
-        self.durations.append(duration)
+            compressed = zlib.compress(self.previous, 1)
+        self.previous = frame
+        return compressed
 
     def close(self):
-        """No more frames: the copy of the last one, kept to take the next one's
-        difference from, goes (a large grid's frame is 11 MB)."""
+        """No more frames: the worker ends, and the copy of the last frame, kept to
+        take the next one's difference from, goes (a large grid's frame is 11 MB)."""
+        if self.worker is not None:
+            self.worker.shutdown()
+            self.worker = None
         self.previous = None
 
     def __len__(self):
@@ -235,8 +251,8 @@ class FrameStore:
             if isinstance(entry, np.ndarray):
                 frame = entry
             else:
-                shape = self.shape if frame is None else frame.shape
-                difference = np.frombuffer(zlib.decompress(entry), np.uint8).reshape(shape)
+                difference = np.frombuffer(zlib.decompress(entry.result()), np.uint8)
+                difference = difference.reshape(self.shape)
                 # A new array, not the frame before changed in place: the reader may
                 # still hold that one, and no third copy is needed.
                 frame = difference.copy() if frame is None else frame ^ difference

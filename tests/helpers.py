@@ -74,6 +74,24 @@ def tiny_scene(folder, name, title=None, description="", dataset="blobs", n=60, 
     return path
 
 
+def two_frame_scene(output="", render=""):
+    """A scene file's text: k-means on 20 blobs, two frames; ``output`` (a top-level
+    key line) and ``render`` (lines of its [render] table) are added as given."""
+    return f"""\
+title = "t"
+{output}
+[data]
+name = "blobs"
+n_samples = 20
+[algorithm]
+name = "kmeans"
+n_clusters = 2
+[render]
+max_frames = 2
+{render}
+"""
+
+
 def render_twice(trace, folder, **options):
     """Render ``trace`` twice into ``folder``; assert the files are byte-identical."""
     from animate import render

@@ -10,6 +10,8 @@ from threadpoolctl import threadpool_limits
 
 import animate
 
+from helpers import two_frame_scene
+
 # Ties -----------------------------------------------------------------------------------
 
 
@@ -175,19 +177,6 @@ def test_affinity_renders_without_its_heat_maps_when_too_small(tmp_path):
 
 # Scene files and the command line ---------------------------------------------------------
 
-SCENE = """\
-title = "t"
-[data]
-name = "blobs"
-n_samples = 20
-[algorithm]
-name = "kmeans"
-n_clusters = 2
-[render]
-max_frames = 2
-{render}
-"""
-
 
 @pytest.mark.parametrize(
     ("render", "fragment"),
@@ -207,7 +196,7 @@ def test_bad_render_keys_in_a_scene_are_one_user_error(tmp_path, render, fragmen
     from animate.scenes import load_scene
 
     path = tmp_path / "scene.toml"
-    path.write_text(SCENE.format(render=render))
+    path.write_text(two_frame_scene(render=render))
     with pytest.raises(animate.UserError, match=fragment):
         load_scene(path).render(tmp_path / "out")
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
@@ -376,7 +365,7 @@ def test_a_sweep_over_time_needs_a_parameter(tmp_path):
     from animate.scenes import load_scene
 
     path = tmp_path / "scene.toml"
-    path.write_text(SCENE.format(render="") + '[sweep]\nover = "time"\n')
+    path.write_text(two_frame_scene() + '[sweep]\nover = "time"\n')
     with pytest.raises(animate.UserError, match="over time needs exactly one parameter"):
         load_scene(path)
 

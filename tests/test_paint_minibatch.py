@@ -43,11 +43,27 @@ def test_counts_stand_beside_their_centres(trace):
     image = frame(index)
     step = trace.steps[index]
     assert [t.get_text() for t in painter.counts] == [f"{c:.0f}" for c in step.counts]
-    for j, cross in enumerate(painter.crosses):
+    for j, cross in enumerate(painter.marks.crosses):
         np.testing.assert_allclose(cross.get_xydata()[0], step.centers[j])
         row, col = pixel(painter.ax, image, step.centers[j])
         # The white-edged cross is drawn at the centre.
         assert image[row, col].sum() < 700
+
+
+def test_each_centre_has_its_own_trail_of_its_last_positions(trace):
+    painter, frame = paint(trace)
+    index = 6
+    frame(index)
+    xy = painter.marks.trails.get_xydata()
+    # One line for all trails, broken (a NaN row) between one centre's and the next.
+    pieces = np.split(xy, np.flatnonzero(np.isnan(xy[:, 0])))
+    pieces = [piece[~np.isnan(piece[:, 0])] for piece in pieces]
+    k = len(trace.final.centers)
+    assert len(pieces) == k
+    for j, piece in enumerate(pieces):
+        start = max(0, index - len(piece) + 1)
+        expected = [step.centers[j] for step in trace.steps[start : index + 1]]
+        np.testing.assert_allclose(piece, expected)
 
 
 def test_side_panel_compares_smoothed_and_full_data_inertia(trace):

@@ -21,6 +21,8 @@ from animate.datasets import load_csv, make
 from animate.encode import atomic_write
 from animate.scenes import load_data, load_scene
 
+from helpers import two_frame_scene
+
 X4 = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
 
 
@@ -302,24 +304,10 @@ def test_sigterm_during_a_write_leaves_no_temporary_file(tmp_path):
 
 # Scene files ---------------------------------------------------------------------------------
 
-SCENE = """\
-title = "t"
-{output}
-[data]
-name = "blobs"
-n_samples = 20
-[algorithm]
-name = "kmeans"
-n_clusters = 2
-[render]
-size = [160, 120]
-max_frames = 2
-"""
 
-
-def _scene(tmp_path, output="", text=SCENE, encoding="utf-8"):
+def _scene(tmp_path, output="", encoding="utf-8"):
     path = tmp_path / "scene.toml"
-    path.write_text(text.format(output=output), encoding=encoding)
+    path.write_text(two_frame_scene(output, "size = [160, 120]"), encoding=encoding)
     return path
 
 

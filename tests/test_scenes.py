@@ -5,6 +5,7 @@ import functools
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -585,3 +586,31 @@ def test_a_grid_runs_its_algorithms_in_a_child_and_draws_the_same_bytes(tmp_path
     # Here scikit-learn is imported: the traces are run in this process.
     here = animate.load_scene(scene).render(tmp_path / "here")
     assert (apart / "apart.gif").read_bytes() == here.read_bytes()
+
+
+def test_a_warning_several_panels_give_alike_is_given_once(tmp_path):
+    # Both linkages join the same graph's pieces: one line, not one per panel.
+    loaded = scene(
+        tmp_path,
+        """
+title = "two linkages"
+[data]
+name = "moons"
+n_samples = 60
+[algorithm]
+name = "agglomerative"
+n_clusters = 2
+connectivity = 2
+[[panels]]
+[panels.algorithm]
+linkage = "ward"
+[[panels]]
+[panels.algorithm]
+linkage = "average"
+""",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traces = loaded.traces()
+    pieces = [w for w in caught if "separate pieces" in str(w.message)]
+    assert len(traces) == 2 and len(pieces) == 1

@@ -183,12 +183,9 @@ class AffinityPainter(Painter):
             return "first exemplars"
         return verdict(self.trace, index)
 
-    def change(self, index):
-        if index == 0:
-            return 0.0
+    def step_change(self, before, now, index):
         # The heat maps change with every step's messages; without them, a step shows
         # something new only when the exemplars or the links change.
-        before, now = self.trace.steps[index - 1], self.trace.steps[index]
         same = np.array_equal(before.exemplars, now.exemplars) and np.array_equal(
             before.labels, now.labels
         )

@@ -256,9 +256,16 @@ class Painter:
     def change(self, index):
         """How much step ``index`` changes the picture from step ``index - 1``, in
         pixels moved, a point recoloured counting ``RECOLOURED_PX``; inf when
-        anything else changes. Steps
-        that together change less than :data:`~animate.render.timeline.QUIET_PX` get
-        no frame of their own. By default every step counts."""
+        anything else changes (0 for the first step). Steps that together change
+        less than :data:`~animate.render.timeline.QUIET_PX` get no frame of their
+        own. A painter says how in :meth:`step_change`."""
+        if index == 0:
+            return 0.0
+        return self.step_change(self.trace.steps[index - 1], self.trace.steps[index], index)
+
+    def step_change(self, before, now, index):
+        """:meth:`change` from step ``before`` to step ``now`` (at ``index``). By
+        default every step counts."""
         return math.inf
 
     def pixels(self, distance):
@@ -409,31 +416,46 @@ def draw_goal(ax, canvas, xy, truth):
     return inset
 
 
-def centre_marks(ax, k, trail_zorder=3):
+class CentreMarks:
     """``k`` trails (where each centre has been) and ``k`` crosses (where it is now)
-    added to ``ax``: the marks of every painter whose algorithm moves centres."""
-    trails = [
-        ax.add_line(
+    added to ``ax``: the marks of every painter whose algorithm moves centres.
+
+    The trails are one line broken between centres (one artist to draw, not k).
+    """
+
+    def __init__(self, ax, k, trail_zorder=3):
+        self.trails = ax.add_line(
             Line2D([], [], lw=1.2, color=style.MUTED, marker=".", markersize=3, zorder=trail_zorder)
         )
-        for _ in range(k)
-    ]
-    crosses = [
-        ax.add_line(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="X",
-                markersize=13,
-                markeredgecolor=style.BACKGROUND,
-                markeredgewidth=1.3,
-                zorder=4,
+        self.crosses = [
+            ax.add_line(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="X",
+                    markersize=13,
+                    markeredgecolor=style.BACKGROUND,
+                    markeredgewidth=1.3,
+                    zorder=4,
+                )
             )
-        )
-        for _ in range(k)
-    ]
-    return trails, crosses
+            for _ in range(k)
+        ]
+
+    @property
+    def artists(self):
+        return [self.trails, *self.crosses]
+
+    def show(self, paths, slots):
+        """Centre j has been at ``paths[:, j]`` (oldest first) and is in colour ``slots[j]``."""
+        # A row of NaN between centres breaks the line there.
+        broken = np.concatenate([paths, np.full((1, *paths.shape[1:]), np.nan)])
+        trails = broken.transpose(1, 0, 2).reshape(-1, 2)
+        self.trails.set_data(trails[:-1, 0], trails[:-1, 1])
+        for cross, position, slot in zip(self.crosses, paths[-1], slots):
+            cross.set_data([position[0]], [position[1]])
+            cross.set_markerfacecolor(style.cluster_colour(slot))
 
 
 def score_curve(side):

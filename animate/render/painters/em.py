@@ -186,10 +186,7 @@ class EMPainter(Painter):
             return "first assignment"
         return verdict(self.trace, index)
 
-    def change(self, index):
-        if index == 0:
-            return 0.0
-        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+    def step_change(self, before, now, index):
         if before.phase == "init":
             return float("inf")
         # The outer (3 sigma) ring moves most when a Gaussian moves or reshapes.

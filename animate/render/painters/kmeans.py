@@ -8,9 +8,9 @@ from matplotlib.collections import PolyCollection
 
 from animate.render import style
 from animate.render.painters.base import (
+    CentreMarks,
     Painter,
     Title,
-    centre_marks,
     draw_goal,
     format_number,
     paints,
@@ -40,8 +40,8 @@ class KMeansPainter(Painter):
             self.regions = PolyCollection([], linewidths=0, antialiaseds=False, zorder=0)
             self.ax.add_collection(self.regions)
             canvas.animate(self.regions)
-        self.trails, self.crosses = centre_marks(self.ax, k)
-        canvas.animate(*self.trails, *self.crosses)
+        self.marks = CentreMarks(self.ax, k)
+        canvas.animate(*self.marks.artists)
         if goal and trace.y is not None:
             draw_goal(self.ax, self.canvas, self.xy, trace.y)
         self._setup_side()
@@ -72,11 +72,7 @@ class KMeansPainter(Painter):
         k = len(self.centers[index])
         centre_slots = np.array([mapping.get(j, j) for j in range(k)])
         self.points.show(self.slots_of(index))
-        for j, (trail, cross) in enumerate(zip(self.trails, self.crosses)):
-            path = np.array([c[j] for c in self.centers[: index + 1]])
-            trail.set_data(path[-6:, 0], path[-6:, 1])
-            cross.set_data([path[-1, 0]], [path[-1, 1]])
-            cross.set_markerfacecolor(style.cluster_colour(centre_slots[j]))
+        self.marks.show(np.array(self.centers[max(0, index - 5) : index + 1]), centre_slots)
         if self.regions is not None:
             assigned = step.phase != "init"
             cells = voronoi_cells(self.centers[index], self._box) if assigned else []
@@ -97,10 +93,7 @@ class KMeansPainter(Painter):
             return "first assignment"
         return verdict(self.trace, index)
 
-    def change(self, index):
-        if index == 0:
-            return 0.0
-        before, now = self.trace.steps[index - 1], self.trace.steps[index]
+    def step_change(self, before, now, index):
         if before.phase == "init" or len(now.labels) != len(before.labels):
             return float("inf")
         moved = np.linalg.norm(self.centers[index] - self.centers[index - 1], axis=1).max()
@@ -143,16 +136,16 @@ def voronoi_cells(centers, box):
 
 def _clip(polygon, normal, offset):
     """The part of a convex polygon where ``point @ normal <= offset``."""
-    inside = polygon @ normal <= offset
-    out = []
-    for k in range(len(polygon)):
-        a, b = polygon[k], polygon[(k + 1) % len(polygon)]
-        if inside[k]:
-            out.append(a)
-        if inside[k] != inside[(k + 1) % len(polygon)]:
-            t = (offset - a @ normal) / ((b - a) @ normal)
-            out.append(a + t * (b - a))
-    return np.array(out).reshape(-1, 2)
+    following = np.roll(polygon, -1, axis=0)
+    along = polygon @ normal
+    inside = along <= offset
+    crosses = inside != np.roll(inside, -1)
+    # Each vertex if inside, then where its edge crosses the line, if it does.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (offset - along) / ((following - polygon) @ normal)
+    cuts = polygon + t[:, None] * (following - polygon)
+    keep = np.column_stack([inside, crosses]).ravel()
+    return np.stack([polygon, cuts], axis=1).reshape(-1, 2)[keep]
 
 
 def _inertia_curve(steps):

@@ -205,11 +205,7 @@ class MeanShiftPainter(Painter):
                 return "every window has stopped"
         return None
 
-    def change(self, index):
-        steps = self.trace.steps
-        if index == 0:
-            return 0.0
-        before, now = steps[index - 1], steps[index]
+    def step_change(self, before, now, index):
         if before.phase != now.phase or not np.array_equal(before.stopped, now.stopped):
             return float("inf")
         moved = np.linalg.norm(self.positions[index] - self.positions[index - 1], axis=1)

@@ -10,10 +10,10 @@ from matplotlib.transforms import offset_copy
 
 from animate.render import style
 from animate.render.painters.base import (
+    CentreMarks,
     ClusterPoints,
     Painter,
     Title,
-    centre_marks,
     format_number,
     paints,
     point_size,
@@ -40,7 +40,7 @@ class MiniBatchPainter(Painter):
         self.centers = [view.points(step.centers) for step in trace.steps]
         self._full = _full_data_inertia(trace)
         k = len(self.centers[0])
-        self.trails, self.crosses = centre_marks(self.ax, k, trail_zorder=2)
+        self.marks = CentreMarks(self.ax, k, trail_zorder=2)
         # Counts sit beside their centre's cross, a fixed number of points away.
         beside = offset_copy(self.ax.transData, fig=self.ax.figure, x=8, y=4, units="points")
         self.counts = [
@@ -55,7 +55,7 @@ class MiniBatchPainter(Painter):
             )
             for _ in range(k)
         ]
-        canvas.animate(*self.trails, *self.crosses, *self.counts)
+        canvas.animate(*self.marks.artists, *self.counts)
         self._setup_side()
 
     @classmethod
@@ -99,13 +99,11 @@ class MiniBatchPainter(Painter):
         self.batch.xy = self.xy[batch]
         self.batch.show(slots[batch])
         mapping = self.slots[index]
-        for j, (trail, cross, count) in enumerate(zip(self.trails, self.crosses, self.counts)):
-            path = np.array([c[j] for c in self.centers[max(0, index - _TRAIL) : index + 1]])
-            trail.set_data(path[:, 0], path[:, 1])
-            cross.set_data([path[-1, 0]], [path[-1, 1]])
-            cross.set_markerfacecolor(style.cluster_colour(mapping.get(j, j)))
-            count.set_position((path[-1, 0], path[-1, 1]))
-            count.set_text(f"{step.counts[j]:.0f}" if step.counts[j] else "")
+        paths = np.array(self.centers[max(0, index - _TRAIL) : index + 1])
+        self.marks.show(paths, [mapping.get(j, j) for j in range(len(self.counts))])
+        for count, position, n in zip(self.counts, paths[-1], step.counts):
+            count.set_position(tuple(position))
+            count.set_text(f"{n:.0f}" if n else "")
         if self.curves is not None:
             full, smooth = self.curves
             full.set_data(self.steps[: index + 1], self.full[: index + 1])
