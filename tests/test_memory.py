@@ -1,6 +1,7 @@
 """Bounded memory for large grids (the 66-panel chart): what keeps a drawing process
 small, checked by what it holds, not by measuring memory (which flakes)."""
 
+import ctypes
 import pickle
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from scipy.cluster.hierarchy import dendrogram, linkage
 from scipy.optimize import linear_sum_assignment
 
 import animate
-from animate import scenes, writers
+from animate import cli, scenes, writers
 from animate.render.colours import best_pairs
 from animate.render.painters.agglomerative import _leaf_order
 from animate.trace import _Stored, load_lazily
@@ -160,3 +161,23 @@ def test_the_writer_lets_each_frame_go_before_the_next_is_drawn(tmp_path):
 
     writers.write(frames(), [tmp_path / "f.gif"])
     assert (tmp_path / "f.gif").stat().st_size > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_rendering_a_scene_fixes_the_threshold_of_buffers_freed_to_the_system(
+    tmp_path, monkeypatch
+):
+    # Left to rise, glibc keeps freed frame-sized buffers (40 MB more for the chart).
+    calls = []
+
+    class Libc:
+        def __init__(self, name):
+            pass
+
+        def mallopt(self, parameter, value):
+            calls.append((parameter, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", Libc)
+    status, _ = cli.render_scene(tmp_path / "missing.toml", tmp_path)
+    assert status == "error" and calls == [(-3, 2**20)]  # M_MMAP_THRESHOLD, 1 MiB
