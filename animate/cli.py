@@ -412,9 +412,11 @@ def render_scene(path, out_dir, formats=(), storyboard=False, force=False, theme
         mistake its author can fix (a :class:`UserError`); any other exception
         is a bug and propagates.
     """
+    from animate import writers
     from animate.scenes import dark_twin, load_scene
 
-    _return_large_buffers()
+    # This process is the command's own: the GIF writer may tune its C allocator.
+    writers.tune_allocator = True
     try:
         scene = load_scene(path)
         if theme != "both":
@@ -425,32 +427,6 @@ def render_scene(path, out_dir, formats=(), storyboard=False, force=False, theme
         return "ok", written
     except UserError as exc:
         return "error", str(exc)
-
-
-# mallopt's parameter number for the mmap threshold (glibc's malloc.h).
-_M_MMAP_THRESHOLD = -3
-_LARGE_BYTES = 2**20
-
-
-def _return_large_buffers():
-    """Make buffers of 1 MiB and more go back to the system as soon as they are freed.
-
-    glibc raises its mmap threshold each time a large buffer is freed, and from then
-    on carves buffers up to 32 MiB (a grid's frames, 4 to 15 MB) out of its heaps,
-    where freed ones stay in the process: one heap per thread that allocates (the
-    frame store's, the GIF encoder's), each with its own leftovers. The 66-panel
-    chart peaked at 278 MB instead of 238. Setting the threshold keeps it fixed
-    (mallopt(3)); other C libraries have nothing to set.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, _LARGE_BYTES)
 
 
 def _render_parallel(files, out_dir, outputs, jobs, report):

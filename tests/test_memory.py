@@ -164,10 +164,9 @@ def test_the_writer_lets_each_frame_go_before_the_next_is_drawn(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_rendering_a_scene_fixes_the_threshold_of_buffers_freed_to_the_system(
-    tmp_path, monkeypatch
-):
-    # Left to rise, glibc keeps freed frame-sized buffers (40 MB more for the chart).
+def test_a_big_gif_is_encoded_with_frame_sized_buffers_freed_to_the_system(tmp_path, monkeypatch):
+    # Left to rise, glibc's threshold keeps freed frame-sized buffers in each thread's
+    # heap: 40 MB more for the chart. Only in the command line's own processes.
     calls = []
 
     class Libc:
@@ -179,5 +178,11 @@ def test_rendering_a_scene_fixes_the_threshold_of_buffers_freed_to_the_system(
             return 1
 
     monkeypatch.setattr(ctypes, "CDLL", Libc)
-    status, _ = cli.render_scene(tmp_path / "missing.toml", tmp_path)
-    assert status == "error" and calls == [(-3, 2**20)]  # M_MMAP_THRESHOLD, 1 MiB
+    big = [(np.full((1500, 2000, 3), value, np.uint8), 100) for value in (0, 255)]
+    monkeypatch.setattr(writers, "tune_allocator", False)
+    writers.write(iter(big), [tmp_path / "a.gif"])
+    assert calls == []  # a notebook's process is left alone
+    assert cli.render_scene(tmp_path / "missing.toml", tmp_path)[0] == "error"
+    assert writers.tune_allocator  # the command line's are tuned
+    writers.write(iter(big), [tmp_path / "b.gif"])
+    assert calls == [(-3, 2**20)]  # M_MMAP_THRESHOLD, 1 MiB
