@@ -412,8 +412,11 @@ def render_scene(path, out_dir, formats=(), storyboard=False, force=False, theme
         mistake its author can fix (a :class:`UserError`); any other exception
         is a bug and propagates.
     """
+    from animate import writers
     from animate.scenes import dark_twin, load_scene
 
+    # This process is the command's own: the GIF writer may tune its C allocator.
+    writers.tune_allocator = True
     try:
         scene = load_scene(path)
         if theme != "both":

@@ -10,6 +10,7 @@ of one run (``show = "runs"``). The format is documented in docs/scenes.md.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tomllib
@@ -112,19 +113,27 @@ class Scene:
         A warning several panels give alike (a connectivity graph in pieces, for
         each linkage on the same data) is given once.
         """
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            traces = [panel.make_trace() for panel in self.panels]
+        return list(self._each_trace())
+
+    def _each_trace(self):
+        """The traces of :meth:`traces`, each as soon as it is run (and its warnings
+        given, those given before left out)."""
         given = set()
-        for warning in caught:
-            if (str(warning.message), warning.category) not in given:
-                given.add((str(warning.message), warning.category))
-                warnings.warn_explicit(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                )
-        if self.show == "runs":
-            return list(traces[0].runs)
-        return traces
+        for panel in self.panels[:1] if self.show == "runs" else self.panels:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                trace = panel.make_trace()
+            for warning in caught:
+                if (str(warning.message), warning.category) not in given:
+                    given.add((str(warning.message), warning.category))
+                    warnings.warn_explicit(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
+            if self.show == "runs":
+                yield from trace.runs
+            else:
+                yield trace
+            del trace  # before the next one runs
 
     def false_claims(self, traces=None):
         """Each claim of ``[[claims]]`` the runs contradict, as one sentence; empty if all hold."""
@@ -144,14 +153,20 @@ class Scene:
 
         Returns the :class:`~animate.display.Animation` written (a ``Path``).
         """
-        from animate.render import compare, render, style
+        from animate.render import style
         from animate.writers import format_paths
 
         theme = style.theme(self.theme if theme is None else theme).name
         target = _inside(Path(out_dir), self.output, self.path)
         extra_formats = [*self.formats, *formats]
         format_paths(target, extra_formats)  # a bad format fails before any work
-        traces = self.traces() if len(self.panels) == 1 else _traces_apart(self)
+        apart = len(self.panels) > 1
+        with _traces_apart(self) if apart else contextlib.nullcontext(self.traces()) as traces:
+            return self._draw(traces, target, extra_formats, storyboard, force, theme)
+
+    def _draw(self, traces, target, extra_formats, storyboard, force, theme):
+        from animate.render import compare, render
+
         options = dict(self.render_options)
         extra = options.pop("options", {})
         options.update(formats=extra_formats, alt=self.alt, theme=theme)
@@ -175,11 +190,16 @@ class Scene:
         return [p.title or "" for p in self.panels]
 
 
+@contextlib.contextmanager
 def _traces_apart(scene):
     """``scene.traces()``, run in a child process when this one has not imported
     scikit-learn yet: its imports (about 110 MB with scipy.stats) then leave with the
     child, and a grid's drawing, the larger half of its memory, never sits on top of
-    them. The traces come back through :meth:`Trace.save`, unchanged to the bit.
+    them. The traces come back through :meth:`Trace.save`, unchanged to the bit, and
+    their steps read each field from the file when it is first used: the matrices
+    that only a side panel draws (affinity propagation's, 61 MB in the
+    66-panel chart) never reach a grid's drawing process. The files stay open
+    until the ``with`` block ends.
 
     A plain subprocess, not multiprocessing: its spawn would import the caller's
     ``__main__`` again, which a script without a main guard does not survive.
@@ -189,11 +209,15 @@ def _traces_apart(scene):
     import sys
     import tempfile
 
-    from animate.trace import Trace
+    from animate.trace import load_lazily
 
     if "sklearn" in sys.modules:
-        return scene.traces()
-    with tempfile.TemporaryDirectory(prefix="clustergif-") as folder:
+        yield scene.traces()
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="clustergif-") as folder,
+        contextlib.ExitStack() as archives,  # closed first: Windows removes no open file
+    ):
         folder = Path(folder)
         (folder / "scene.pickle").write_bytes(pickle.dumps(scene))
         code = "import sys, animate.scenes as s; s._save_traces(sys.argv[1])"
@@ -203,7 +227,12 @@ def _traces_apart(scene):
         if done.returncode != 0:
             raise RuntimeError(f"running the algorithms of {scene.path} failed (see above)")
         count = int((folder / "count.txt").read_text(encoding="utf-8"))
-        return [Trace.load(folder / f"{i}.npz") for i in range(count)]
+        traces = []
+        for i in range(count):
+            trace, archive = load_lazily(folder / f"{i}.npz")
+            archives.callback(archive.close)
+            traces.append(trace)
+        yield traces
 
 
 def _save_traces(folder):
@@ -217,14 +246,17 @@ def _save_traces(folder):
     warnings.formatwarning = one_line
     folder = Path(folder)
     scene = pickle.loads((folder / "scene.pickle").read_bytes())
+    count = 0
     try:
-        traces = scene.traces()
+        # Each trace saved and let go as soon as it is run: the child never holds them all.
+        for trace in scene._each_trace():
+            trace.save(folder / f"{count}.npz")
+            count += 1
+            del trace  # before the next one runs
     except UserError as error:
         (folder / "error.txt").write_text(str(error), encoding="utf-8")
         raise SystemExit(2) from None
-    for i, trace in enumerate(traces):
-        trace.save(folder / f"{i}.npz")
-    (folder / "count.txt").write_text(str(len(traces)), encoding="utf-8")
+    (folder / "count.txt").write_text(str(count), encoding="utf-8")
 
 
 def dark_twin(output):

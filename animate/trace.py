@@ -7,11 +7,12 @@ rendered later.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,19 +63,50 @@ class Step:
         return labels if isinstance(labels, np.ndarray) else labels.log.labels(labels.step)
 
     def __getattr__(self, name):
+        fields = object.__getattribute__(self, "_fields")
         try:
-            return object.__getattribute__(self, "_fields")[name]
+            value = fields[name]
         except KeyError:
             raise AttributeError(f"this {self.phase!r} step has no field {name!r}") from None
+        if isinstance(value, _Stored):
+            value = fields[name] = value.read()
+        return value
 
     @property
     def fields(self) -> Mapping:
-        """The algorithm-specific fields, by name."""
-        return dict(self._fields)
+        """The algorithm-specific fields, by name (a read-only mapping)."""
+        return _Fields(self)
 
     def __repr__(self):
         extra = ", ".join(self._fields)
         return f"Step(iteration={self.iteration}, phase={self.phase!r}, fields=[{extra}])"
+
+
+class _Fields(Mapping):
+    """A step's fields by name; those of a trace loaded lazily are read when first used."""
+
+    __slots__ = ("_step",)
+
+    def __init__(self, step):
+        self._step = step
+
+    def __getitem__(self, name):
+        if name not in self._step._fields:
+            raise KeyError(name)
+        return self._step.__getattr__(name)
+
+    def __contains__(self, name):
+        # Mapping's own asks for the value: it would read the field.
+        return name in self._step._fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._step._fields)
+
+    def __len__(self):
+        return len(self._step._fields)
+
+    def __repr__(self):
+        return f"fields({', '.join(self._step._fields)})"
 
 
 @dataclass(frozen=True)
@@ -172,21 +204,51 @@ class Trace:
     @classmethod
     def load(cls, path) -> Trace:
         """Read a trace written by :meth:`save` (never unpickling anything)."""
-        if not isinstance(path, str | os.PathLike) or not str(path):
-            raise UserError(f"path must be a trace file such as 'run.npz', got {path!r}")
-        try:
-            arrays = _read_npz(path)
+        with _reading(path):
+            with Archive(path) as archive:
+                arrays = {name: archive.read(name) for name in archive.names}
             meta = json.loads(str(arrays.pop("meta")))
             return _unpack(meta, arrays, prefix="")
-        except FileNotFoundError:
-            raise UserError(f"trace file {path} does not exist; check the path") from None
-        except UserError:
+
+
+def load_lazily(path):
+    """Read a trace written by :meth:`Trace.save` whose steps read each of their
+    fields from the file when it is first used: a painter that draws a few of
+    them (a grid's panels draw no heat maps) never holds the rest in memory.
+
+    Returns the trace and its open :class:`Archive`; close that when the trace
+    is no longer used (the fields not read by then cannot be read any more).
+    """
+    with _reading(path):
+        archive = Archive(path)
+        try:
+            arrays = {name: _Stored(archive, name) for name in archive.names}
+            meta = json.loads(str(arrays.pop("meta").read()))
+            for name in list(arrays):
+                if not _is_step_field(name):
+                    arrays[name] = arrays[name].read()
+            return _unpack(meta, arrays, prefix=""), archive
+        except BaseException:
+            archive.close()
             raise
-        except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile):
-            raise UserError(
-                f"cannot read trace {path}: it is not a file written by Trace.save, or it "
-                "is damaged; write it again with Trace.save"
-            ) from None
+
+
+@contextlib.contextmanager
+def _reading(path):
+    """Turn whatever a damaged or missing trace file raises into one UserError."""
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise UserError(f"path must be a trace file such as 'run.npz', got {path!r}")
+    try:
+        yield
+    except FileNotFoundError:
+        raise UserError(f"trace file {path} does not exist; check the path") from None
+    except UserError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile):
+        raise UserError(
+            f"cannot read trace {path}: it is not a file written by Trace.save, or it "
+            "is damaged; write it again with Trace.save"
+        ) from None
 
 
 class LabelLog:
@@ -297,18 +359,47 @@ class _Logged:
     step: int
 
 
-def _read_npz(path):
-    """The arrays of an ``.npz`` file, each checked against its size before it is read.
+class Archive:
+    """The arrays of an ``.npz`` file, each checked against its size when the file
+    is opened and read when asked for; a context manager that closes the file.
 
     A damaged or hostile file may declare an array far larger than the file
     holds; numpy would reserve that much memory before finding out.
     """
-    from animate.algorithms._checks import available_memory
 
-    arrays, total = {}, 0
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            with archive.open(info) as fh:
+    def __init__(self, path):
+        self.zip = zipfile.ZipFile(path)
+        try:
+            self.members = self._checked_members()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    @property
+    def names(self):
+        """The arrays' names (without ".npy")."""
+        return list(self.members)
+
+    def read(self, name):
+        """The array ``name``, read from the file."""
+        with self.zip.open(self.members[name]) as fh:
+            return np.lib.format.read_array(fh, allow_pickle=False)
+
+    def close(self):
+        self.zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _checked_members(self):
+        from animate.algorithms._checks import available_memory
+
+        members, total = {}, 0
+        for info in self.zip.infolist():
+            with self.zip.open(info) as fh:
                 version = np.lib.format.read_magic(fh)
                 shape, _, dtype = (
                     np.lib.format.read_array_header_1_0(fh)
@@ -319,14 +410,34 @@ def _read_npz(path):
             total += size
             if dtype.hasobject or size > info.file_size or total > available_memory() / 2:
                 raise ValueError(f"{info.filename} is not a plain array of its declared size")
-            with archive.open(info) as fh:
-                arrays[info.filename.removesuffix(".npy")] = np.lib.format.read_array(
-                    fh, allow_pickle=False
-                )
-    return arrays
+            members[info.filename.removesuffix(".npy")] = info
+        return members
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A step's field still in its file (see :func:`load_lazily`)."""
+
+    archive: Archive
+    name: str
+
+    def read(self):
+        array = self.archive.read(self.name)
+        array.flags.writeable = False
+        return array
+
+
+def _is_step_field(name):
+    """Whether the array ``name`` of a saved trace is a step's own field ("s12.centers",
+    "r0/s3.resp"), not the data, the true labels, the label log or a step's labels
+    (files written before the label log)."""
+    head, dot, field_name = name.rpartition("/")[2].partition(".")
+    return bool(dot) and head[:1] == "s" and head[1:].isdigit() and field_name != "labels"
 
 
 def _snapshot(value):
+    if isinstance(value, _Stored):
+        return value
     if isinstance(value, np.ndarray):
         return frozen(value)
     if isinstance(value, np.generic):

@@ -1,15 +1,15 @@
 """Stable colours: a cluster keeps its colour when labels are renumbered.
 
-Labels are matched by overlap (``scipy.optimize.linear_sum_assignment`` on the
-contingency table) from the final step backwards, and the final labels are
-matched to a reference: the true labels when the data has them, or another
-panel's final labels, so that side-by-side panels agree.
+Labels are matched by overlap (:func:`best_pairs`, scipy's
+``linear_sum_assignment`` on the contingency table) from the final step
+backwards, and the final labels are matched to a reference: the true labels
+when the data has them, or another panel's final labels, so that side-by-side
+panels agree.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 def match(labels, reference):
@@ -26,8 +26,78 @@ def match(labels, reference):
     np.add.at(
         table, (np.searchsorted(ours, labels[keep]), np.searchsorted(theirs, reference[keep])), 1
     )
-    rows, cols = linear_sum_assignment(table, maximize=True)
+    rows, cols = best_pairs(table)
     return {int(ours[r]): int(theirs[c]) for r, c in zip(rows, cols) if table[r, c] > 0}
+
+
+def best_pairs(weights):
+    """Rows paired with columns, each used once, for the largest total weight: the
+    pairs of ``scipy.optimize.linear_sum_assignment(weights, maximize=True)``, ties
+    broken as it breaks them (Crouse's shortest augmenting paths, in scipy's order).
+
+    In numpy because importing scipy.optimize costs the drawing process about 38 MB.
+
+    Returns
+    -------
+    rows, cols : int arrays of the same length, rows increasing.
+    """
+    cost = -np.asarray(weights, dtype=float)
+    transposed = cost.shape[1] < cost.shape[0]
+    cost = cost.T if transposed else cost
+    n_rows, n_cols = cost.shape
+    u, v = np.zeros(n_rows), np.zeros(n_cols)
+    col4row, row4col = np.full(n_rows, -1), np.full(n_cols, -1)
+    path = np.full(n_cols, -1)
+    for row in range(n_rows):
+        sink, lowest, shortest, rows_seen, cols_seen = _augmenting_path(
+            cost, u, v, path, row4col, row
+        )
+        # Dual variables, then the matching along the path.
+        u[row] += lowest
+        rows_seen[row] = False
+        u[rows_seen] += lowest - shortest[col4row[rows_seen]]
+        v[cols_seen] -= lowest - shortest[cols_seen]
+        j = sink
+        while True:
+            i = path[j]
+            row4col[j] = i
+            col4row[i], j = j, col4row[i]
+            if i == row:
+                break
+    if transposed:
+        order = np.argsort(col4row)
+        return col4row[order], np.arange(n_rows)[order]
+    return np.arange(n_rows), col4row
+
+
+def _augmenting_path(cost, u, v, path, row4col, row):
+    """The shortest augmenting path from ``row`` (scipy's ``augmenting_path``): its
+    free end column, its length, the path lengths, and the rows and columns visited."""
+    n_rows, n_cols = cost.shape
+    # Columns in reverse order: a constant cost matrix then pairs row i with column i.
+    remaining = np.arange(n_cols)[::-1].copy()
+    rows_seen, cols_seen = np.zeros(n_rows, bool), np.zeros(n_cols, bool)
+    shortest = np.full(n_cols, np.inf)
+    lowest, i = 0.0, row
+    while True:
+        rows_seen[i] = True
+        reduced = lowest + cost[i, remaining] - u[i] - v[remaining]
+        better = reduced < shortest[remaining]
+        path[remaining[better]] = i
+        shortest[remaining[better]] = reduced[better]
+        lengths = shortest[remaining]
+        lowest = lengths.min()
+        # Among equally short paths the last free column in ``remaining``, else the first.
+        ties = np.flatnonzero(lengths == lowest)
+        free = ties[row4col[remaining[ties]] == -1]
+        index = free[-1] if len(free) else ties[0]
+        j = remaining[index]
+        cols_seen[j] = True
+        remaining[index] = remaining[-1]
+        remaining = remaining[:-1]
+        if row4col[j] == -1:
+            return j, lowest, shortest, rows_seen, cols_seen
+        i = row4col[j]
 
 
 def slots_for(labels, known, reference=None):

@@ -332,7 +332,9 @@ def _matrix(trace, index, name):
     if name == "evidence":
         return _matrix(trace, index, "availability") + _matrix(trace, index, "responsibility")
     fields = trace.steps[0 if name == "similarity" else index].fields
-    return fields.get(f"{name}_view", fields.get(name))
+    # Not fields.get(view, fields[name]): a lazily loaded trace would read the whole matrix.
+    view = f"{name}_view"
+    return fields[view] if view in fields else fields[name]
 
 
 def _scale(trace, name):
