@@ -452,8 +452,9 @@ def _bounding_box(changed):
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-# Frames' pixels queued before they are compressed together (a few MB).
-_BATCH_PIXELS = 2**22
+# Frames' pixels queued before they are compressed together: about two million (with
+# twice that, two frames of the 66-panel chart in flight made it peak 22 MB higher).
+_BATCH_PIXELS = 2**21
 # Unchanged stretches at least this long (pixels) are also made transparent, in
 # one candidate each: 32 and 256 came within 0.1% of the best of eight thresholds
 # on the gallery's scenes; None: only stretches of several colours.

@@ -328,8 +328,10 @@ class Canvas:
         height, width = buffer.shape[:2]
         image = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
         if self.labels:
-            # Drawing copies the canvas's buffer first (it is read-only to pillow);
-            # the paper is opaque, so text blends as it would on RGB.
+            # Pillow marks an image on another's memory read-only and would copy it
+            # before drawing: the text goes straight into the canvas, which restores
+            # its background every frame. The paper is opaque: text blends as on RGB.
+            image.readonly = 0
             draw = ImageDraw.Draw(image)
             for label in self.labels:
                 label.draw(draw)
