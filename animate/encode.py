@@ -338,8 +338,8 @@ class GifEncoder:
       a threshold; of the thresholds :data:`_HIDE_LONGER` the one that
       compresses smallest.
 
-    The LZW compression itself is pillow's. Frames wait in a queue of about
-    :data:`_BATCH_PIXELS` pixels of candidates, compressed together, in the
+    The LZW compression itself is pillow's. Cropped frames wait in a queue of
+    about :data:`_BATCH_PIXELS` pixels and are compressed together, in the
     threads of ``pool`` if given (a ``concurrent.futures`` executor); the last
     frame waits for the next, to learn whether its duration grows. Every choice
     depends only on the frames: the same frames give the same bytes.
@@ -352,7 +352,7 @@ class GifEncoder:
         self.remap[order] = np.arange(len(order))
         self.palette, self.table = palette, _colour_table(palette[order])
         self.previous = None
-        # Frames not written yet: [descriptor, candidates, compressed (or None), duration].
+        # Frames not written yet, see add.
         self.queue, self.queued_pixels = [], 0
         self.written = 0
 

@@ -71,30 +71,17 @@ class AffinityPainter(Painter):
         self.leaders = self.ax.scatter(
             [], [], s=self.leader_sizes[0], edgecolors=style.INK, linewidths=0.9, zorder=3
         )
-        self.crowd = self.ax.text(
-            0.5,
-            0.03,
-            "",
-            transform=self.ax.transAxes,
-            ha="center",
-            va="bottom",
-            fontsize=style.FONT_SIZES["status"],
-            color=style.INK,
-            bbox={"facecolor": style.BACKGROUND, "edgecolor": style.GRID, "pad": 2},
-            zorder=5,
-        )
-        self.verdict = self.ax.text(
-            0.5,
-            0.97,
+        self.crowd = _boxed_note(self.ax, "", 0.03, "bottom", "status", style.INK, style.GRID, 2)
+        self.verdict = _boxed_note(
+            self.ax,
             "not converged",
-            transform=self.ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=style.FONT_SIZES["title"],
+            0.97,
+            "top",
+            "title",
+            style.HIGHLIGHT,
+            style.INK,
+            3,
             weight="bold",
-            color=style.HIGHLIGHT,
-            bbox={"facecolor": style.BACKGROUND, "edgecolor": style.INK, "pad": 3},
-            zorder=5,
         )
         canvas.animate(self.links, self.leaders, self.verdict, self.crowd)
         self.maps = []
@@ -313,6 +300,24 @@ def _check_matrices(matrices):
             f"matrices must list some of {', '.join(MATRICES)} (each once), got {matrices!r}"
         )
     return names
+
+
+def _boxed_note(ax, text, y, va, kind, colour, edge, pad, **font):
+    """A line of ``text`` centred across ``ax`` at height ``y`` (axes fraction), on a
+    paper-coloured box, over every other artist."""
+    return ax.text(
+        0.5,
+        y,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va=va,
+        fontsize=style.FONT_SIZES[kind],
+        color=colour,
+        bbox={"facecolor": style.BACKGROUND, "edgecolor": edge, "pad": pad},
+        zorder=5,
+        **font,
+    )
 
 
 def _block_order(labels, exemplars):
